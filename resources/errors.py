@@ -1,0 +1,106 @@
+"""Error taxonomy shared by every part of the product.
+
+Every failure that can stop a tenant-day is one of four classes, because each class has a
+different owner and a different cure (DESIGN.md §5 and §10):
+
+- ``source``    the data the till / shop sent is wrong (debit ≠ credit, unknown VAT rate, closure
+                totals that do not match the orders). The source system has to fix it; Toporder is
+                told automatically.
+- ``mapping``   the accounting configuration is incomplete or wrong (unmapped category in strict
+                mode, unknown journal, missing Pennylane scope). The accountant fixes it.
+- ``transient`` network errors, 429, 5xx. Retried automatically; alert only when retries run out.
+- ``bug``       anything else: an unexpected exception is our problem.
+
+Every error carries the tenant, the business day, and where possible the record and the field, so
+that the alert and the log line say exactly what to look at.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+ERROR_CLASSES = ("source", "mapping", "transient", "bug")
+
+
+@dataclass
+class SyncError(Exception):
+    """Base class. ``str(err)`` is a full sentence naming tenant, day, record and field."""
+
+    message: str
+    tenant: str | None = None
+    day: str | None = None
+    record: str | None = None
+    field_name: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    error_class: ClassVar[str] = "bug"
+
+    def __post_init__(self) -> None:
+        super().__init__(self.__str__())
+
+    def __str__(self) -> str:
+        where = []
+        if self.tenant:
+            where.append(f"tenant {self.tenant}")
+        if self.day:
+            where.append(f"day {self.day}")
+        if self.record:
+            where.append(f"record {self.record}")
+        if self.field_name:
+            where.append(f"field {self.field_name}")
+        prefix = f"[{self.error_class}] " + (", ".join(where) + ": " if where else "")
+        return prefix + self.message
+
+    def with_context(self, *, tenant: str | None = None, day: str | None = None) -> SyncError:
+        """Fill in tenant/day when a lower layer raised without knowing them."""
+        if tenant and not self.tenant:
+            self.tenant = tenant
+        if day and not self.day:
+            self.day = day
+        self.args = (self.__str__(),)
+        return self
+
+
+class SourceDataError(SyncError):
+    """The source's data is wrong; the till/shop must fix it (reported back to Toporder)."""
+
+    error_class = "source"
+
+
+class MappingError(SyncError):
+    """The tenant's accounting mapping or Pennylane configuration must be fixed."""
+
+    error_class = "mapping"
+
+
+class TransientError(SyncError):
+    """Temporary failure (network, 429, 5xx); safe to retry."""
+
+    error_class = "transient"
+
+
+class DayNotReady(Exception):
+    """The source says the day is not final yet (closure open, completeness flag false).
+
+    Not a failure: the partition is *waiting*. The asset records it and ends without posting;
+    a later run (schedule or sensor) looks again. Only past the tenant's deadline does the
+    waiting turn into a ``SourceDataError`` and an alert.
+    """
+
+    def __init__(self, reason: str, *, tenant: str | None = None, day: str | None = None):
+        self.reason = reason
+        self.tenant = tenant
+        self.day = day
+        super().__init__(f"tenant {tenant}, day {day}: not final yet: {reason}")
+
+
+def error_class_of(exc: BaseException) -> str:
+    """Classify any exception for alerts (``source``/``mapping``/``transient``/``bug``)."""
+    if isinstance(exc, SyncError):
+        return exc.error_class
+    import httpx  # local import: keep this module dependency-light
+
+    if isinstance(exc, httpx.TransportError | TimeoutError | ConnectionError):
+        return "transient"
+    return "bug"

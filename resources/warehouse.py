@@ -1,0 +1,237 @@
+"""The warehouse: datasets and state tables in one SQLAlchemy database.
+
+SQLite file by default (``$WAREHOUSE_URL`` or ``sqlite:///$DAGSTER_HOME/warehouse.db``),
+Postgres in production (``postgresql+psycopg://...``). Tables are declared on :data:`METADATA`
+by the modules that own them (this module: the sales datasets; ``resources/posting.py``: the
+posting log; the stock modules: stock tables) and created by :meth:`Warehouse.create_all`.
+
+A partition write replaces that partition in one transaction (delete + insert), so a re-run of a
+tenant-day is idempotent.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import pandas as pd
+import sqlalchemy as sa
+from pydantic import PrivateAttr
+
+METADATA = sa.MetaData()
+
+
+def _dataset(name: str, *columns: sa.Column) -> sa.Table:
+    """A partitioned dataset: every row carries its tenant and period key."""
+    return sa.Table(
+        name,
+        METADATA,
+        sa.Column("tenant", sa.String(64), nullable=False),
+        sa.Column("period", sa.String(10), nullable=False),  # partition key: YYYY-MM-DD
+        *columns,
+        sa.Index(f"ix_{name}_partition", "tenant", "period"),
+    )
+
+
+S = sa.String
+BIG = sa.BigInteger
+
+sales_lines = _dataset(
+    "sales_lines",
+    sa.Column("order_id", S(128)), sa.Column("line_id", S(128)), sa.Column("location", S(128)),
+    sa.Column("kind", S(32)), sa.Column("product_id", S(128)), sa.Column("sku", S(128)),
+    sa.Column("category", S(256)), sa.Column("quantity", sa.Float), sa.Column("net_cents", BIG),
+    sa.Column("vat_rate", S(8)), sa.Column("vat_cents", BIG), sa.Column("gross_cents", BIG),
+    sa.Column("country", S(2)), sa.Column("is_refund", sa.Boolean), sa.Column("currency", S(3)),
+)
+payments = _dataset(
+    "payments",
+    sa.Column("order_id", S(128)), sa.Column("payment_id", S(128)), sa.Column("location", S(128)),
+    sa.Column("method", S(256)), sa.Column("amount_cents", BIG), sa.Column("tip_cents", BIG),
+    sa.Column("is_refund", sa.Boolean), sa.Column("currency", S(3)),
+)
+closure_totals = _dataset(
+    "closure_totals",
+    sa.Column("location", S(128)), sa.Column("dimension", S(16)), sa.Column("key", S(256)),
+    sa.Column("amount_cents", BIG), sa.Column("net_cents", BIG), sa.Column("vat_cents", BIG),
+)
+journal_lines = _dataset(
+    "journal_lines",
+    sa.Column("entry_key", S(64)), sa.Column("line_no", sa.Integer), sa.Column("account", S(16)),
+    sa.Column("label", S(512)), sa.Column("debit_cents", BIG), sa.Column("credit_cents", BIG),
+    sa.Column("kind", S(32)), sa.Column("source_key", S(256)), sa.Column("vat_rate", S(8)),
+    sa.Column("country", S(2)), sa.Column("mapped", sa.Boolean),
+)
+# Per tenant-day outcome of the source step: complete, waiting (not final yet), with notes.
+day_status = sa.Table(
+    "day_status",
+    METADATA,
+    sa.Column("tenant", S(64), primary_key=True),
+    sa.Column("period", S(10), primary_key=True),
+    sa.Column("status", S(16), nullable=False),  # complete | waiting | failed | posted | empty
+    sa.Column("reason", sa.Text),
+    sa.Column("first_seen_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+# Payment-method names seen per tenant (Toporder "learned from the first file"; all sources).
+payment_methods_seen = sa.Table(
+    "payment_methods_seen",
+    METADATA,
+    sa.Column("tenant", S(64), primary_key=True),
+    sa.Column("method", S(256), primary_key=True),
+    sa.Column("first_seen", S(10), nullable=False),
+    sa.Column("last_seen", S(10), nullable=False),
+)
+
+DATASETS: dict[str, sa.Table] = {
+    "sales_lines": sales_lines,
+    "payments": payments,
+    "closure_totals": closure_totals,
+    "journal_lines": journal_lines,
+}
+
+
+def default_url() -> str:
+    url = os.environ.get("WAREHOUSE_URL")
+    if url:
+        return url
+    home = Path(os.environ.get("DAGSTER_HOME") or Path.cwd() / ".dagster_home")
+    home.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{home / 'warehouse.db'}"
+
+
+def make_engine(url: str) -> sa.Engine:
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, connect_args={"timeout": 60, "check_same_thread": False})
+
+        @sa.event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):  # WAL: readers don't block the writer
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True)
+
+
+class Warehouse:
+    def __init__(self, url: str | None = None, engine: sa.Engine | None = None):
+        self.url = url or default_url()
+        self.engine = engine or make_engine(self.url)
+
+    def create_all(self) -> None:
+        # Importing the modules that declare tables registers them on METADATA.
+        import resources.posting  # noqa: F401
+
+        METADATA.create_all(self.engine)
+
+    @contextmanager
+    def begin(self) -> Iterator[sa.Connection]:
+        with self.engine.begin() as conn:
+            yield conn
+
+    def replace_partition(self, tenant: str, period: str, frames: Mapping[str, pd.DataFrame]) -> None:
+        """Replace the rows of several datasets for one partition, atomically."""
+        with self.engine.begin() as conn:
+            for name, df in frames.items():
+                table = DATASETS[name]
+                conn.execute(table.delete().where(table.c.tenant == tenant, table.c.period == period))
+                if len(df):
+                    rows = _records(df, tenant, period, table)
+                    conn.execute(table.insert(), rows)
+
+    def read_partition(self, name: str, tenant: str, period: str) -> pd.DataFrame:
+        table = DATASETS[name]
+        cols = [c for c in table.c if c.name not in ("tenant", "period")]
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(*cols).where(table.c.tenant == tenant, table.c.period == period)
+            ).fetchall()
+        return pd.DataFrame(rows, columns=[c.name for c in cols])
+
+    def set_day_status(self, tenant: str, period: str, status: str, reason: str | None = None) -> None:
+        now = pd.Timestamp.now(tz="UTC").to_pydatetime()
+        with self.engine.begin() as conn:
+            existing = conn.execute(
+                sa.select(day_status.c.first_seen_at).where(
+                    day_status.c.tenant == tenant, day_status.c.period == period
+                )
+            ).first()
+            if existing is None:
+                conn.execute(day_status.insert().values(
+                    tenant=tenant, period=period, status=status, reason=reason,
+                    first_seen_at=now, updated_at=now,
+                ))
+            else:
+                conn.execute(day_status.update().where(
+                    day_status.c.tenant == tenant, day_status.c.period == period
+                ).values(status=status, reason=reason, updated_at=now))
+
+    def get_day_status(self, tenant: str, period: str) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(day_status).where(
+                day_status.c.tenant == tenant, day_status.c.period == period
+            )).mappings().first()
+        return dict(row) if row else None
+
+    def record_payment_methods(self, tenant: str, period: str, methods: list[str]) -> None:
+        with self.engine.begin() as conn:
+            for method in methods:
+                row = conn.execute(sa.select(payment_methods_seen).where(
+                    payment_methods_seen.c.tenant == tenant, payment_methods_seen.c.method == method
+                )).mappings().first()
+                if row is None:
+                    conn.execute(payment_methods_seen.insert().values(
+                        tenant=tenant, method=method, first_seen=period, last_seen=period))
+                else:
+                    conn.execute(payment_methods_seen.update().where(
+                        payment_methods_seen.c.tenant == tenant, payment_methods_seen.c.method == method
+                    ).values(first_seen=min(row["first_seen"], period), last_seen=max(row["last_seen"], period)))
+
+    def seen_payment_methods(self, tenant: str) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(payment_methods_seen).where(
+                payment_methods_seen.c.tenant == tenant).order_by(payment_methods_seen.c.method)
+            ).mappings().all()
+        return [dict(r) for r in rows]
+
+
+def _records(df: pd.DataFrame, tenant: str, period: str, table: sa.Table) -> list[dict[str, Any]]:
+    names = [c.name for c in table.c if c.name not in ("tenant", "period")]
+    out = df[names].astype(object).where(df[names].notna(), None).to_dict("records")
+    for row in out:
+        row["tenant"] = tenant
+        row["period"] = period
+        for k, v in row.items():  # numpy scalars -> python (psycopg wants plain ints)
+            if hasattr(v, "item"):
+                row[k] = v.item()
+    return out
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """Dagster resource handing out the process-wide :class:`Warehouse` for a URL."""
+
+    url: str = ""
+
+    _wh: Warehouse | None = PrivateAttr(default=None)
+
+    def get(self) -> Warehouse:
+        if self._wh is None:
+            self._wh = warehouse_for(self.url or default_url())
+        return self._wh
+
+
+_WAREHOUSES: dict[str, Warehouse] = {}
+
+
+def warehouse_for(url: str) -> Warehouse:
+    wh = _WAREHOUSES.get(url)
+    if wh is None:
+        wh = _WAREHOUSES[url] = Warehouse(url)
+        wh.create_all()
+    return wh
