@@ -1,0 +1,77 @@
+"""Fixtures shared by the whole suite.
+
+- Vendor specs are read from ``../shared/specs/`` (never copied into the repo). Without them a
+  spec-validation test is skipped locally, and FAILS when ``CI=true``.
+- ``postgres_url`` creates a fresh database on the local server for one test and drops it after.
+  Without a server the test is skipped locally, and FAILS when ``CI=true``.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_SPECS = Path(os.environ.get("SHARED_SPECS_DIR", REPO.parent / "shared" / "specs"))
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+def spec_path(name: str) -> Path:
+    """Path of a vendor spec in ../shared/specs; skip (locally) or fail (CI) when missing."""
+    path = SHARED_SPECS / name
+    if not path.exists():
+        msg = f"vendor spec {path} is missing"
+        if IN_CI:
+            pytest.fail(msg + " (CI=true: a missing spec is a failure)")
+        pytest.skip(msg)
+    return path
+
+
+@pytest.fixture(scope="session")
+def pennylane_spec() -> Path:
+    return spec_path("pennylane-company-api-v2-openapi.json")
+
+
+@pytest.fixture(scope="session")
+def chift_spec() -> Path:
+    return spec_path("chift-api-openapi.json")
+
+
+@pytest.fixture(scope="session")
+def square_spec() -> Path:
+    return spec_path("square-connect-api.json")
+
+
+@pytest.fixture
+def postgres_url():
+    """A fresh, empty Postgres database (SQLAlchemy URL); dropped after the test."""
+    import sqlalchemy as sa
+
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except Exception as exc:  # server down
+        admin.dispose()
+        msg = f"PostgreSQL not reachable at {PG_ADMIN_URL}: {exc}"
+        if IN_CI:
+            pytest.fail(msg + " (CI=true: a missing PostgreSQL is a failure)")
+        pytest.skip(msg)
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        yield url
+    finally:
+        sa.engine.create_engine(url).dispose()
+        with admin.connect() as conn:
+            conn.execute(sa.text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n AND pid <> pg_backend_pid()"
+            ), {"n": name})
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
