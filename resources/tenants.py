@@ -276,3 +276,22 @@ def secret(env_name: str, *, tenant: str | None = None, what: str = "credential"
     if not value:
         raise MappingError(f"{what}: environment variable {env_name} is not set", tenant=tenant)
     return value
+
+
+# --- Dagster resource ------------------------------------------------------------------------
+import dagster as dg  # noqa: E402  (kept at the bottom: the models above stay Dagster-free)
+
+
+class TenantRegistryResource(dg.ConfigurableResource):
+    """The tenant registry (``directory`` defaults to ``$TENANTS_DIR`` or ``tenants/``)."""
+
+    directory: str = ""
+
+    def path(self) -> Path:
+        return Path(self.directory) if self.directory else tenants_dir()
+
+    def all(self) -> dict[str, TenantConfig]:
+        return load_registry(self.path())
+
+    def get(self, slug: str) -> TenantConfig:
+        return get_tenant(slug, self.path())

@@ -11,6 +11,7 @@ tenant-day is idempotent.
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -23,6 +24,12 @@ import sqlalchemy as sa
 from pydantic import PrivateAttr
 
 METADATA = sa.MetaData()
+# Modules that declare tables on METADATA besides this one.
+TABLE_MODULES = (
+    "resources.posting",
+    "resources.alerts",
+    "resources.sources.toporder",
+)
 
 
 def _dataset(name: str, *columns: sa.Column) -> sa.Table:
@@ -126,8 +133,8 @@ class Warehouse:
 
     def create_all(self) -> None:
         # Importing the modules that declare tables registers them on METADATA.
-        import resources.posting  # noqa: F401
-
+        for module in TABLE_MODULES:
+            importlib.import_module(module)
         METADATA.create_all(self.engine)
 
     @contextmanager
@@ -192,6 +199,12 @@ class Warehouse:
                     conn.execute(payment_methods_seen.update().where(
                         payment_methods_seen.c.tenant == tenant, payment_methods_seen.c.method == method
                     ).values(first_seen=min(row["first_seen"], period), last_seen=max(row["last_seen"], period)))
+
+    def categories_seen(self, tenant: str) -> list[str]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(sales_lines.c.category).where(
+                sales_lines.c.tenant == tenant).distinct().order_by(sales_lines.c.category)).all()
+        return [r[0] for r in rows if r[0]]
 
     def seen_payment_methods(self, tenant: str) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
@@ -118,10 +119,10 @@ class SalesLines(pa.DataFrameModel):
     sku: Series[pd.StringDtype]
     category: Series[pd.StringDtype]
     quantity: Series[float]
-    net_cents: Series["int64"]  # noqa: F821 - pandera dtype alias
+    net_cents: Series[np.int64]
     vat_rate: Series[pd.StringDtype] = pa.Field(str_matches=r"^\d+(\.\d+)?$")
-    vat_cents: Series["int64"]  # noqa: F821
-    gross_cents: Series["int64"]  # noqa: F821
+    vat_cents: Series[np.int64]
+    gross_cents: Series[np.int64]
     country: Series[pd.StringDtype] = pa.Field(str_matches=r"^[A-Z]{2}$")
     is_refund: Series[bool]
     currency: Series[pd.StringDtype] = pa.Field(str_matches=r"^[A-Z]{3}$")
@@ -145,8 +146,8 @@ class Payments(pa.DataFrameModel):
     payment_id: Series[pd.StringDtype] = pa.Field(str_length={"min_value": 1})
     location: Series[pd.StringDtype]
     method: Series[pd.StringDtype] = pa.Field(str_length={"min_value": 1})
-    amount_cents: Series["int64"]  # noqa: F821
-    tip_cents: Series["int64"] = pa.Field(ge=0)  # noqa: F821
+    amount_cents: Series[np.int64]
+    tip_cents: Series[np.int64] = pa.Field(ge=0)
     is_refund: Series[bool]
     currency: Series[pd.StringDtype] = pa.Field(str_matches=r"^[A-Z]{3}$")
 
@@ -163,9 +164,9 @@ class ClosureTotals(pa.DataFrameModel):
     location: Series[pd.StringDtype]
     dimension: Series[pd.StringDtype] = pa.Field(isin=["payment", "vat"])
     key: Series[pd.StringDtype] = pa.Field(str_length={"min_value": 1})
-    amount_cents: Series["int64"]  # noqa: F821
-    net_cents: Series["int64"]  # noqa: F821
-    vat_cents: Series["int64"]  # noqa: F821
+    amount_cents: Series[np.int64]
+    net_cents: Series[np.int64]
+    vat_cents: Series[np.int64]
 
     class Config:
         strict = True

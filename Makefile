@@ -1,0 +1,42 @@
+# The README's commands. Everything installs itself into .venv on first use.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+export TENANTS_DIR ?= $(CURDIR)/tenants
+
+.PHONY: install demo dev test lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## make demo: run the demo tenants over the last 14 days against the emulators (SQLite, no daemon)
+demo: install
+	$(PY) -m demo run --days 14
+
+## make dev: the emulators + `dagster dev` (webserver and daemon) on http://127.0.0.1:3000
+dev: install
+	@mkdir -p $(DAGSTER_HOME)
+	@trap 'kill 0' EXIT INT TERM; \
+	$(PY) -m demo serve & \
+	$(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+## make test: ruff, then the whole suite (Postgres tests need 127.0.0.1:5432; see README)
+test: install lint
+	$(VENV)/bin/pytest -q
+
+## make bench: benchmark scripts that print figures
+bench: install
+	$(PY) -m bench
+
+clean:
+	rm -rf $(DAGSTER_HOME) .pytest_cache .ruff_cache

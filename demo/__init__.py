@@ -1,0 +1,7 @@
+"""The demo: emulators seeded with realistic days, and the demo tenants in ``tenants/``.
+
+``python -m demo run``   seed, then run every demo tenant over the last N days through Dagster
+                         (in-process, instance in ``$DAGSTER_HOME``), print a per-day summary and
+                         check what the Pennylane emulator received.
+``python -m demo serve`` keep the emulators up on their fixed ports (for ``make dev``).
+"""

@@ -1,0 +1,85 @@
+"""Start the emulators on their fixed ports and seed them with the demo tenants' days."""
+
+from __future__ import annotations
+
+import os
+from contextlib import ExitStack
+from datetime import date, timedelta
+from pathlib import Path
+
+from demo.environment import (
+    CHIFT_PORT,
+    CHIFT_PROFILES,
+    DEMO_ENV,
+    PENNYLANE_PORT,
+    TOPORDER_PROFILES,
+    seed_for,
+)
+from resources.emulators.server import ServerThread
+from resources.tenants import TenantConfig, load_registry
+
+
+def _days(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def pennylane_app(home: Path, registry: dict[str, TenantConfig]):
+    from resources.emulators.pennylane.app import create_app
+
+    app = create_app(home / "pennylane-emulator.db")
+    for tenant in registry.values():
+        token = os.environ[tenant.pennylane.token_env]
+        app.store.register_company(token, tenant.name, reg_no=tenant.siren)
+    return app
+
+
+def chift_app(registry: dict[str, TenantConfig], first: date, last: date):
+    from resources.emulators.chift import ChiftEmulatorState, create_app
+    from resources.emulators.generator import generate_day
+
+    state = ChiftEmulatorState(
+        client_id=DEMO_ENV["CHIFT_CLIENT_ID"], client_secret=DEMO_ENV["CHIFT_CLIENT_SECRET"],
+        account_id=DEMO_ENV["CHIFT_ACCOUNT_ID"],
+    )
+    for slug, profile in CHIFT_PROFILES.items():
+        tenant = registry.get(slug)
+        if tenant is None:
+            continue
+        consumer = tenant.source.settings["consumer_id"]
+        state.add_consumer(consumer, tenant.name)
+        for day in _days(max(first, tenant.start_date), last):
+            state.add_day(consumer, generate_day(profile, day, seed=seed_for(slug), timezone=tenant.timezone))
+    return create_app(state)
+
+
+def start_emulators(stack: ExitStack, home: Path, first: date, last: date) -> dict[str, ServerThread]:
+    registry = load_registry()
+    servers = {
+        "pennylane": ServerThread(pennylane_app(home, registry), port=PENNYLANE_PORT),
+        "chift": ServerThread(chift_app(registry, first, last), port=CHIFT_PORT),
+    }
+    for srv in servers.values():
+        srv.start()
+        stack.callback(srv.stop)
+    return servers
+
+
+def push_toporder_files(registry: dict[str, TenantConfig], first: date, last: date) -> None:
+    """Activate each Toporder demo tenant and drop one closure file per day in its inbox, as the
+    till would (a day already received is not pushed again)."""
+    from resources.emulators.generator import generate_day
+    from resources.sources.toporder import activate, write_closure_file
+    from resources.warehouse import default_url, warehouse_for
+
+    wh = warehouse_for(os.environ.get("WAREHOUSE_URL") or default_url())
+    for slug, profile in TOPORDER_PROFILES.items():
+        tenant = registry.get(slug)
+        if tenant is None or not tenant.active:
+            continue
+        act = activate(wh, tenant, activated_on=tenant.start_date)
+        inbox = Path(act.inbox_path)
+        for day in _days(max(first, tenant.start_date), last):
+            if any(inbox.rglob(f"*{day.isoformat()}*.json")):
+                continue
+            write_closure_file(inbox.parent, act.identifier,
+                               generate_day(profile, day, seed=seed_for(slug), timezone=tenant.timezone))

@@ -1,0 +1,93 @@
+"""Run-failure sensor: one alert per failed partition (tenant, day, error class, message, run link).
+
+The error class comes from the ``dagster.Failure`` metadata that the sales assets attach
+(``pipelines/sales/assets.py``); a failure without it (a crash, an unexpected exception) is a
+``bug``. Each (run, partition) is alerted once, recorded in the warehouse's ``alert_log``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+
+import dagster as dg
+import sqlalchemy as sa
+
+from resources.alerts import OWNERS, Alert, alert_log, deployment_routes, send_alert
+from resources.tenants import TenantRegistryError, TenantRegistryResource
+from resources.warehouse import WarehouseResource
+
+ERROR_CLASS_BY_EXCEPTION = {
+    "SourceDataError": "source", "MappingError": "mapping", "TransientError": "transient",
+    "TimeoutException": "transient", "ConnectError": "transient", "ReadTimeout": "transient",
+}
+
+
+def webserver_url() -> str:
+    return os.environ.get("DAGSTER_WEBSERVER_URL", "http://127.0.0.1:3000").rstrip("/")
+
+
+def classify_failure(step_failures) -> tuple[str, str]:
+    """(error class, message) of the first step failure of a run."""
+    for event in step_failures:
+        data = event.step_failure_data
+        user = data.user_failure_data
+        if user is not None:
+            meta = {k: getattr(v, "value", v) for k, v in (user.metadata or {}).items()}
+            if meta.get("error_class"):
+                return str(meta["error_class"]), user.description or ""
+        err = data.error
+        if err is not None:
+            cause = err.cause or err
+            cls = ERROR_CLASS_BY_EXCEPTION.get(cause.cls_name or "", "bug")
+            return cls, (cause.message or err.message or "").strip()
+    return "bug", "the run failed before any step ran (see the run's logs)"
+
+
+def partitions_of(run: dg.DagsterRun) -> list[tuple[str, str]]:
+    tags = run.tags
+    tenant = tags.get("dagster/partition/tenant")
+    day = tags.get("dagster/partition/date")
+    if tenant and day:
+        return [(tenant, day)]
+    start, end = tags.get("dagster/asset_partition_range_start"), tags.get("dagster/asset_partition_range_end")
+    if start and end:  # a ranged run: name the range
+        (d1, t1), (d2, _t2) = start.split("|"), end.split("|")
+        return [(t1, f"{d1}..{d2}")]
+    return []
+
+
+def alert_for_run(run: dg.DagsterRun, step_failures, registry: TenantRegistryResource, warehouse) -> list[Alert]:
+    error_class, message = classify_failure(step_failures)
+    sent = []
+    for tenant, day in partitions_of(run):
+        alert = Alert(
+            tenant=tenant, day=day, error_class=error_class, message=message, run_id=run.run_id,
+            run_url=f"{webserver_url()}/runs/{run.run_id}", job=run.job_name, owner=OWNERS[error_class],
+        )
+        with warehouse.engine.begin() as conn:
+            already = conn.execute(sa.select(alert_log.c.run_id).where(
+                alert_log.c.run_id == run.run_id, alert_log.c.tenant == tenant, alert_log.c.day == day)).first()
+            if already:
+                continue
+            routes = deployment_routes()
+            with contextlib.suppress(TenantRegistryError):  # a deleted tenant file: deployment routes only
+                routes += list(registry.get(tenant).alerts.routes)
+            failed = send_alert(alert, routes)
+            conn.execute(alert_log.insert().values(
+                run_id=run.run_id, tenant=tenant, day=day, error_class=error_class, message=message,
+                failed_routes=", ".join(failed) or None))
+        sent.append(alert)
+    return sent
+
+
+@dg.run_failure_sensor(
+    name="partition_failure_alerts",
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Sends one alert per failed tenant-day: tenant, day, error class, message, run link.",
+)
+def partition_failure_alerts(context: dg.RunFailureSensorContext, tenants: TenantRegistryResource,
+                             warehouse: WarehouseResource):
+    alerts = alert_for_run(context.dagster_run, context.get_step_failure_events(), tenants, warehouse.get())
+    for a in alerts:
+        context.log.info(f"alert sent: {a.title}")

@@ -1,0 +1,265 @@
+"""``pennylane-sync`` — the command line of the data team.
+
+    pennylane-sync tenants list | validate [--dir DIR]
+    pennylane-sync sync TENANT --from 2026-11-01 [--to 2026-11-14]     in-process, no daemon
+    pennylane-sync backfill TENANT [--from DATE] [--to DATE] [--url http://127.0.0.1:3000]
+    pennylane-sync toporder activate TENANT
+    pennylane-sync unmapped TENANT
+
+``sync`` runs each period through Dagster in this process, against the instance in
+``$DAGSTER_HOME`` (so the runs show in the UI), prints one line per period and exits 1 if any
+period failed. ``backfill`` asks a running webserver to launch a backfill (GraphQL
+``launchPartitionBackfill``), which the daemon then runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+def _dagster_home() -> Path:
+    home = Path(os.environ.setdefault("DAGSTER_HOME", str(Path.cwd() / ".dagster_home"))).resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    os.environ["DAGSTER_HOME"] = str(home)
+    return home
+
+
+def _registry(args):
+    from resources.tenants import load_registry
+
+    return load_registry(Path(args.dir) if getattr(args, "dir", None) else None)
+
+
+def _tenant(args):
+    from resources.tenants import get_tenant
+
+    return get_tenant(args.tenant, Path(args.dir) if getattr(args, "dir", None) else None)
+
+
+def cmd_tenants(args) -> int:
+    from resources.tenants import TenantRegistryError
+
+    try:
+        registry = _registry(args)
+    except TenantRegistryError as exc:
+        print(f"invalid tenant file: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    if args.action == "validate":
+        print(f"{len(registry)} tenant file(s) valid")
+        return 0
+    print(f"{'slug':<24} {'status':<13} {'source':<12} {'freq':<8} {'start':<11} {'SIRET':<15} name")
+    for t in registry.values():
+        print(f"{t.slug:<24} {t.status:<13} {t.source.type:<12} {t.frequency:<8} {t.start_date!s:<11} "
+              f"{t.siret:<15} {t.name}")
+    return 0
+
+
+def run_periods(tenant, keys: Sequence[str], *, instance=None, resources=None, out=sys.stdout) -> list[dict]:
+    """Materialize the sales assets for each period key, one run each; returns a row per period."""
+    import dagster as dg
+
+    from pipelines.definitions import build_resources
+    from pipelines.partitions import TENANT_DIMENSION, partition_key
+    from pipelines.sales.assets import sales_assets
+    from pipelines.sales.automation import run_tags
+
+    instance = instance or dg.DagsterInstance.get()
+    resources = resources or build_resources()
+    if not instance.has_dynamic_partition(TENANT_DIMENSION, tenant.slug):
+        instance.add_dynamic_partitions(TENANT_DIMENSION, [tenant.slug])
+    warehouse = resources["warehouse"].get()
+    rows = []
+    for key in keys:
+        result = dg.materialize(
+            sales_assets, partition_key=partition_key(tenant.slug, key), instance=instance,
+            resources=resources, tags=run_tags(tenant, "cli"), raise_on_error=False,
+        )
+        row = summarize_run(result, warehouse, tenant.slug, key)
+        rows.append(row)
+        print(f"{tenant.slug} {key} {row['status']:<9} {row['detail']}", file=out, flush=True)
+    return rows
+
+
+def summarize_run(result, warehouse, slug: str, key: str) -> dict:
+    from pipelines.alerts import classify_failure
+
+    if not result.success:
+        failures = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+        error_class, message = classify_failure(failures)
+        return {"tenant": slug, "period": key, "status": "failed", "error_class": error_class,
+                "detail": f"{error_class}: {message}", "run_id": result.run_id}
+    status = warehouse.get_day_status(slug, key) or {}
+    detail = status.get("reason") or ""
+    posted = [m for m in result.asset_materializations_for_node("pennylane_entries")]
+    if posted:
+        meta = {k: getattr(v, "value", v) for k, v in posted[-1].metadata.items()}
+        if "pennylane_entry_id" in meta:
+            detail = f"entry {meta['pennylane_entry_id']} ({meta.get('action')})"
+        elif meta.get("status"):
+            detail = str(meta["status"])
+    return {"tenant": slug, "period": key, "status": status.get("status", "skipped"), "error_class": None,
+            "detail": detail, "run_id": result.run_id}
+
+
+def cmd_sync(args) -> int:
+    from pipelines.partitions import period_keys
+
+    _dagster_home()
+    tenant = _tenant(args)
+    end = args.to or (datetime.now(UTC).date() - timedelta(days=1))
+    keys = period_keys(tenant, args.start, end)
+    if not keys:
+        print(f"no period of {tenant.slug} between {args.start} and {end} (start date {tenant.start_date})")
+        return 0
+    rows = run_periods(tenant, keys)
+    failed = [r for r in rows if r["status"] == "failed"]
+    print(f"{len(rows)} period(s): {len(rows) - len(failed)} ok, {len(failed)} failed")
+    return EXIT_FAILED if failed else 0
+
+
+BACKFILL_MUTATION = """
+mutation LaunchBackfill($params: LaunchBackfillParams!) {
+  launchPartitionBackfill(backfillParams: $params) {
+    __typename
+    ... on LaunchBackfillSuccess { backfillId }
+    ... on PythonError { message }
+    ... on PartitionKeysNotFoundError { message }
+    ... on InvalidStepError { invalidStepKey }
+    ... on UnauthorizedError { message }
+  }
+}
+"""
+
+
+def backfill_params(tenant, keys: Sequence[str]) -> dict:
+    from pipelines.partitions import partition_key
+    from pipelines.sales.assets import sales_assets
+    from pipelines.sales.automation import run_tags
+
+    return {
+        "partitionNames": [str(partition_key(tenant.slug, k)) for k in keys],
+        "assetSelection": [{"path": a.key.path} for a in sales_assets],
+        "title": f"{tenant.slug} {keys[0]}..{keys[-1]}",
+        "tags": [{"key": k, "value": v} for k, v in run_tags(tenant, "cli-backfill").items()],
+    }
+
+
+def cmd_backfill(args) -> int:
+    import httpx
+
+    from pipelines.partitions import period_keys
+
+    tenant = _tenant(args)
+    end = args.to or (datetime.now(UTC).date() - timedelta(days=1))
+    keys = period_keys(tenant, args.start or tenant.start_date, end)
+    if not keys:
+        print("nothing to backfill")
+        return 0
+    resp = httpx.post(f"{args.url.rstrip('/')}/graphql", timeout=60, json={
+        "query": BACKFILL_MUTATION, "variables": {"params": backfill_params(tenant, keys)}})
+    resp.raise_for_status()
+    payload = resp.json()
+    result = (payload.get("data") or {}).get("launchPartitionBackfill") or {}
+    if result.get("__typename") != "LaunchBackfillSuccess":
+        print(f"backfill refused: {result or payload.get('errors')}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"backfill {result['backfillId']} launched: {tenant.slug}, {len(keys)} period(s) "
+          f"{keys[0]} → {keys[-1]} ({args.url.rstrip('/')}/runs/b/{result['backfillId']})")
+    return 0
+
+
+def cmd_toporder(args) -> int:
+    from resources.sources.toporder import activate
+    from resources.warehouse import default_url, warehouse_for
+
+    _dagster_home()
+    tenant = _tenant(args)
+    if tenant.source.type != "toporder":
+        print(f"tenant {tenant.slug} is not a Toporder tenant (source: {tenant.source.type})", file=sys.stderr)
+        return EXIT_USAGE
+    act = activate(warehouse_for(os.environ.get("WAREHOUSE_URL") or default_url()), tenant)
+    print(act.identifier)
+    print(f"activated on {act.activated_on}; closure files go to {act.inbox_path}", file=sys.stderr)
+    return 0
+
+
+def cmd_unmapped(args) -> int:
+    from pipelines.accounting.payment_methods import resolve_method
+    from resources.warehouse import default_url, warehouse_for
+
+    _dagster_home()
+    tenant = _tenant(args)
+    wh = warehouse_for(os.environ.get("WAREHOUSE_URL") or default_url())
+    seen = wh.seen_payment_methods(tenant.slug)
+    unmapped = []
+    how = {"default": "recognised default", "other": "UNKNOWN: other payment methods account"}
+    for row in seen:
+        resolved = resolve_method(row["method"], tenant.accounting)
+        if resolved.origin != "tenant":
+            unmapped.append((row["method"], resolved.account, how[resolved.origin], row["first_seen"],
+                             row["last_seen"]))
+    print(f"payment methods seen for {tenant.slug}: {len(seen)}; not mapped by exact name: {len(unmapped)}")
+    for method, account, origin, first, last in unmapped:
+        print(f"  {method!r:<30} → {account:<8} ({origin}; seen {first} … {last})")
+    categories = wh.categories_seen(tenant.slug)
+    mapped = tenant.accounting.sales_accounts_by_category
+    missing = [c for c in categories if c and c not in mapped]
+    if tenant.accounting.sales_by == "category":
+        print(f"categories seen: {len(categories)}; without a sales account: {len(missing)}")
+        for c in missing:
+            print(f"  {c!r} → falls back to the VAT-rate mapping")
+    return 0
+
+
+def _date(value: str) -> date:
+    return date.fromisoformat(value)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="pennylane-sync", description=__doc__.split("\n\n")[0])
+    p.add_argument("--dir", help="tenants directory (default: $TENANTS_DIR or ./tenants)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    t = sub.add_parser("tenants", help="list or validate the tenant registry")
+    t.add_argument("action", choices=["list", "validate"])
+    t.set_defaults(func=cmd_tenants)
+
+    s = sub.add_parser("sync", help="sync one tenant over a date range, in-process")
+    s.add_argument("tenant")
+    s.add_argument("--from", dest="start", type=_date, required=True)
+    s.add_argument("--to", type=_date, help="last day (default: yesterday)")
+    s.set_defaults(func=cmd_sync)
+
+    b = sub.add_parser("backfill", help="launch a backfill through the webserver's GraphQL API")
+    b.add_argument("tenant")
+    b.add_argument("--from", dest="start", type=_date, help="default: the tenant's start date")
+    b.add_argument("--to", type=_date, help="default: yesterday")
+    b.add_argument("--url", default=os.environ.get("DAGSTER_WEBSERVER_URL", "http://127.0.0.1:3000"))
+    b.set_defaults(func=cmd_backfill)
+
+    o = sub.add_parser("toporder", help="Toporder integration")
+    o.add_argument("action", choices=["activate"])
+    o.add_argument("tenant")
+    o.set_defaults(func=cmd_toporder)
+
+    u = sub.add_parser("unmapped", help="payment methods and categories without an account")
+    u.add_argument("tenant")
+    u.set_defaults(func=cmd_unmapped)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

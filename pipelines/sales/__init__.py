@@ -1,0 +1,1 @@
+"""Daily sales → journal lines → Pennylane ledger entries."""

@@ -1,0 +1,359 @@
+"""The steps of one tenant-period, free of Dagster so that the assets stay thin and the CLI,
+the tests and the benchmarks can run a period directly.
+
+    fetch_sales     source → canonical frames (pandera-validated) → warehouse
+    build_journal   warehouse frames → mapping → blocking checks → journal lines → warehouse
+    post_journal    journal lines → Pennylane, exactly once
+
+:func:`run_period` chains the three; the Dagster assets call them one per asset.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pandas as pd
+import pandera.errors
+
+from pipelines.accounting.checks import (
+    CheckOutcome,
+    check_accounts_mapped,
+    check_balanced,
+    check_vat_rates_known,
+)
+from pipelines.accounting.frames import (
+    CLOSURE_COLUMNS,
+    PAYMENT_COLUMNS,
+    SALES_LINE_COLUMNS,
+    ClosureTotals,
+    Payments,
+    SalesLines,
+    make_frame,
+)
+from pipelines.accounting.mapping import MappedEntry, map_period
+from pipelines.partitions import sales_period
+from resources.errors import MappingError, SourceDataError, SyncError
+from resources.posting import (
+    EntryDraft,
+    EntryLine,
+    PostingResult,
+    deterministic_piece_number,
+    post_entry_exactly_once,
+)
+from resources.sources import build_source
+from resources.sources.base import SalesPeriod, SalesSource, SourceDay
+from resources.tenants import TenantConfig
+from resources.warehouse import Warehouse
+
+FRAME_MODELS = {
+    "sales_lines": (SalesLines, SALES_LINE_COLUMNS),
+    "payments": (Payments, PAYMENT_COLUMNS),
+    "closure_totals": (ClosureTotals, CLOSURE_COLUMNS),
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# 1. daily_sales
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class SalesOutcome:
+    period: SalesPeriod
+    day: SourceDay
+    status: str  # "complete" | "waiting" | "empty"
+
+    @property
+    def waiting(self) -> bool:
+        return self.status == "waiting"
+
+
+def validate_source_frames(tenant: TenantConfig, period: SalesPeriod, day: SourceDay) -> None:
+    """Pandera-validate the canonical frames; a failure names the order, line and field."""
+    for name, (model, _cols) in FRAME_MODELS.items():
+        frame = getattr(day, name)
+        try:
+            model.validate(frame, lazy=True)
+        except pandera.errors.SchemaErrors as exc:
+            raise SourceDataError(
+                f"{name}: {len(exc.failure_cases)} invalid value(s): " + _describe_failures(frame, exc),
+                tenant=tenant.slug, day=period.key, details={"dataset": name},
+            ) from None
+
+
+def _describe_failures(frame: pd.DataFrame, exc: pandera.errors.SchemaErrors, limit: int = 5) -> str:
+    parts = []
+    for _, case in exc.failure_cases.head(limit).iterrows():
+        idx = case.get("index")
+        where = ""
+        if idx is not None and not pd.isna(idx) and idx in frame.index:
+            row = frame.loc[idx]
+            ident = [f"{k} {row[k]}" for k in ("order_id", "line_id", "payment_id", "key") if k in row.index]
+            where = " (" + ", ".join(ident) + ")" if ident else ""
+        column = case.get("column") or "row"
+        parts.append(f"field {column}{where}: {case.get('check')} failed for {case.get('failure_case')!r}")
+    return "; ".join(parts)
+
+
+def waiting_deadline(tenant: TenantConfig, period: SalesPeriod) -> datetime:
+    return period.end_local + timedelta(hours=tenant.accounting.waiting_deadline_hours)
+
+
+def fetch_sales(
+    tenant: TenantConfig, period: SalesPeriod, source: SalesSource, warehouse: Warehouse,
+    *, now: datetime | None = None,
+) -> SalesOutcome:
+    """Fetch the period from the source and store it. A period not final yet is *waiting*
+    (nothing stored, no error) until the tenant's deadline, after which it is a source error."""
+    try:
+        day = source.fetch(period)
+    except SyncError as exc:
+        raise exc.with_context(tenant=tenant.slug, day=period.key) from exc.__cause__
+    now = now or datetime.now(UTC)
+    if not day.complete:
+        reason = day.waiting_reason or "the source says the day is not final yet"
+        if now >= waiting_deadline(tenant, period):
+            warehouse.set_day_status(tenant.slug, period.key, "failed", reason)
+            raise SourceDataError(
+                f"the day is still not final {tenant.accounting.waiting_deadline_hours} h after it "
+                f"ended: {reason}", tenant=tenant.slug, day=period.key,
+            )
+        warehouse.set_day_status(tenant.slug, period.key, "waiting", reason)
+        return SalesOutcome(period, day, "waiting")
+    validate_source_frames(tenant, period, day)
+    warehouse.replace_partition(tenant.slug, period.key, {
+        "sales_lines": day.sales_lines, "payments": day.payments, "closure_totals": day.closure_totals,
+    })
+    warehouse.record_payment_methods(tenant.slug, period.key, day.payment_methods_seen)
+    status = "empty" if not len(day.sales_lines) and not len(day.payments) else "complete"
+    warehouse.set_day_status(tenant.slug, period.key, status, None)
+    return SalesOutcome(period, day, status)
+
+
+def sales_metadata(outcome: SalesOutcome) -> dict[str, Any]:
+    day = outcome.day
+    lines, pays = day.sales_lines, day.payments
+    meta: dict[str, Any] = {
+        "status": outcome.status,
+        "period": f"{outcome.period.start} → {outcome.period.end - timedelta(days=1)}",
+        "sales_lines": len(lines),
+        "orders": int(lines["order_id"].nunique()) if len(lines) else 0,
+        "payments": len(pays),
+        "gross_total": cents(int(lines["gross_cents"].sum()) if len(lines) else 0),
+        "refunds_total": cents(int(lines.loc[lines["is_refund"], "gross_cents"].sum()) if len(lines) else 0),
+        "tips_total": cents(int(pays["tip_cents"].sum()) if len(pays) else 0),
+    }
+    if len(pays):
+        meta["takings_by_method"] = {
+            str(k): cents(int(v)) for k, v in pays.groupby("method")["amount_cents"].sum().items()
+        }
+    if len(lines):
+        meta["gross_by_vat_rate"] = {
+            f"{k} %": cents(int(v)) for k, v in lines.groupby("vat_rate")["gross_cents"].sum().items()
+        }
+    if day.waiting_reason:
+        meta["waiting_reason"] = day.waiting_reason
+    if day.notes:
+        meta["notes"] = "\n".join(day.notes)
+    if day.origin:
+        meta["origin"] = day.origin
+    return meta
+
+
+def cents(value: int) -> str:
+    """Integer cents → ``"1234.56"`` (metadata and labels; exact)."""
+    sign = "-" if value < 0 else ""
+    value = abs(int(value))
+    return f"{sign}{value // 100}.{value % 100:02d}"
+
+
+# ---------------------------------------------------------------------------------------------
+# 2. journal_lines
+# ---------------------------------------------------------------------------------------------
+CHECK_NAMES = ("entry_balanced", "vat_rates_known", "accounts_mapped")
+
+
+@dataclass
+class JournalOutcome:
+    period: SalesPeriod
+    mapped: MappedEntry | None
+    checks: dict[str, CheckOutcome]
+    error: SyncError | None = None
+    empty: bool = False
+
+    @property
+    def blocking_failure(self) -> SyncError | None:
+        """The error that must stop this period from being posted, if any."""
+        if self.error is not None:
+            return self.error
+        for name, outcome in self.checks.items():
+            if not outcome.passed and outcome.severity == "ERROR":
+                cls = MappingError if name == "accounts_mapped" else SourceDataError
+                return cls(f"blocking check {name} failed: {outcome.description}",
+                           tenant=self.period.tenant.slug, day=self.period.key)
+        return None
+
+
+def load_frames(warehouse: Warehouse, tenant: str, key: str) -> dict[str, pd.DataFrame]:
+    out = {}
+    for name, (_model, cols) in FRAME_MODELS.items():
+        raw = warehouse.read_partition(name, tenant, key)
+        out[name] = make_frame(raw.to_dict("records"), cols)
+    return out
+
+
+def _failed(description: str, cases: pd.DataFrame | None = None, severity: str = "ERROR") -> CheckOutcome:
+    return CheckOutcome(passed=False, severity=severity, description=description,
+                        failure_cases=cases if cases is not None else pd.DataFrame())
+
+
+def build_journal(tenant: TenantConfig, period: SalesPeriod, warehouse: Warehouse) -> JournalOutcome:
+    """Map the stored frames to journal lines and run the blocking checks.
+
+    Journal lines are stored only when every blocking check passes, so that nothing downstream
+    can post a partition whose checks failed."""
+    frames = load_frames(warehouse, tenant.slug, period.key)
+    lines, pays, closure = frames["sales_lines"], frames["payments"], frames["closure_totals"]
+    checks: dict[str, CheckOutcome] = {}
+    checks["vat_rates_known"] = check_vat_rates_known(tenant, lines, period.start)
+    if not len(lines) and not len(pays):
+        warehouse.replace_partition(tenant.slug, period.key, {"journal_lines": pd.DataFrame()})
+        checks["entry_balanced"] = CheckOutcome(True, "ERROR", "no sales: nothing to post", pd.DataFrame())
+        checks["accounts_mapped"] = CheckOutcome(True, "WARN", "no sales: nothing to map", pd.DataFrame())
+        return JournalOutcome(period, None, checks, empty=True)
+    try:
+        mapped = map_period(tenant, period.start, period.end, lines, pays,
+                            closure if len(closure) else None)
+    except SyncError as exc:
+        exc.with_context(tenant=tenant.slug, day=period.key)
+        cases = pd.DataFrame([{**{"record": exc.record, "field": exc.field_name}, **{
+            k: str(v) for k, v in exc.details.items()}}])
+        target = "accounts_mapped" if isinstance(exc, MappingError) else "entry_balanced"
+        checks[target] = _failed(str(exc), cases)
+        for name in CHECK_NAMES:
+            checks.setdefault(name, _failed(f"not evaluated: mapping failed ({exc.error_class} error)"))
+        warehouse.replace_partition(tenant.slug, period.key, {"journal_lines": pd.DataFrame()})
+        return JournalOutcome(period, None, checks, error=exc)
+    checks["entry_balanced"] = check_balanced(mapped.lines)
+    checks["accounts_mapped"] = check_accounts_mapped(tenant, mapped)
+    outcome = JournalOutcome(period, mapped, checks)
+    stored = mapped.lines if outcome.blocking_failure is None else pd.DataFrame()
+    warehouse.replace_partition(tenant.slug, period.key, {"journal_lines": stored})
+    return outcome
+
+
+def journal_metadata(outcome: JournalOutcome) -> dict[str, Any]:
+    if outcome.mapped is None:
+        return {"lines": 0, "status": "empty" if outcome.empty else "not mapped"}
+    lines = outcome.mapped.lines
+    debit, credit = int(lines["debit_cents"].sum()), int(lines["credit_cents"].sum())
+    by_account = lines.groupby("account")[["debit_cents", "credit_cents"]].sum()
+    return {
+        "entries": int(lines["entry_key"].nunique()),
+        "lines": len(lines),
+        "total_debit": cents(debit),
+        "total_credit": cents(credit),
+        "by_account": {str(a): cents(int(r.debit_cents - r.credit_cents)) for a, r in by_account.iterrows()},
+        "unmapped_payment_methods": ", ".join(outcome.mapped.unmapped_methods) or "none",
+        "unmapped_categories": ", ".join(outcome.mapped.unmapped_categories) or "none",
+        "warnings": "\n".join(outcome.mapped.warnings) or "none",
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# 3. pennylane_entries
+# ---------------------------------------------------------------------------------------------
+def entry_date(period: SalesPeriod):
+    """The accounting date of the period's entry: the day, or the month's last day."""
+    return period.end - timedelta(days=1)
+
+
+def drafts_for(tenant: TenantConfig, period: SalesPeriod, lines: pd.DataFrame,
+               labels: dict[str, str] | None = None) -> list[tuple[str, EntryDraft]]:
+    drafts = []
+    for entry_key, group in lines.sort_values(["entry_key", "line_no"]).groupby("entry_key", sort=True):
+        label = (labels or {}).get(entry_key) or default_entry_label(tenant, period, entry_key)
+        drafts.append((str(entry_key), EntryDraft(
+            journal_code=tenant.pennylane.journal_code,
+            journal_label=tenant.pennylane.journal_label,
+            date=entry_date(period),
+            label=label,
+            piece_number=deterministic_piece_number(tenant.slug, str(entry_key)),
+            currency=tenant.currency,
+            lines=[EntryLine(account=str(r.account), label=str(r.label), debit_cents=int(r.debit_cents),
+                             credit_cents=int(r.credit_cents)) for r in group.itertuples()],
+        )))
+    return drafts
+
+
+def default_entry_label(tenant: TenantConfig, period: SalesPeriod, entry_key: str) -> str:
+    when = period.start.strftime("%Y-%m") if tenant.frequency == "monthly" else period.key
+    suffix = entry_key.split("@", 1)[1] if "@" in entry_key else ""
+    return f"Ventes {when} — {tenant.name}" + (f" — {suffix}" if suffix else "")
+
+
+@dataclass
+class PostOutcome:
+    period: SalesPeriod
+    results: list[PostingResult] = field(default_factory=list)
+
+
+def post_journal(tenant: TenantConfig, period: SalesPeriod, warehouse: Warehouse, client) -> PostOutcome:
+    lines = warehouse.read_partition("journal_lines", tenant.slug, period.key)
+    outcome = PostOutcome(period)
+    if not len(lines):
+        warehouse.set_day_status(tenant.slug, period.key, "empty", "no sales: nothing posted")
+        return outcome
+    for entry_key, draft in drafts_for(tenant, period, lines):
+        outcome.results.append(post_entry_exactly_once(
+            client, warehouse, tenant, period.key, entry_key, draft,
+            create_missing_accounts=tenant.pennylane.create_missing_accounts,
+        ))
+    warehouse.set_day_status(tenant.slug, period.key, "posted", None)
+    return outcome
+
+
+# ---------------------------------------------------------------------------------------------
+# The three steps in one call (CLI, tests, benchmarks)
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class PeriodResult:
+    tenant: str
+    period: str
+    status: str  # posted | unchanged | replaced | waiting | empty | failed
+    message: str = ""
+    error_class: str | None = None
+    pennylane_ids: list[int] = field(default_factory=list)
+    actions: list[str] = field(default_factory=list)
+
+
+def run_period(tenant: TenantConfig, period_key: str, *, warehouse: Warehouse, pennylane_client,
+               source: SalesSource | None = None, now: datetime | None = None) -> PeriodResult:
+    """Run one tenant-period end to end, without Dagster. Raises nothing for expected failures:
+    the result says what happened (``status``/``error_class``/``message``)."""
+    from resources.errors import error_class_of
+
+    period = sales_period(tenant, period_key)
+    own_source = source is None
+    source = source or build_source(tenant, warehouse)
+    try:
+        sales = fetch_sales(tenant, period, source, warehouse, now=now)
+        if sales.waiting:
+            return PeriodResult(tenant.slug, period_key, "waiting", sales.day.waiting_reason or "")
+        journal = build_journal(tenant, period, warehouse)
+        failure = journal.blocking_failure
+        if failure is not None:
+            raise failure
+        if journal.empty:
+            return PeriodResult(tenant.slug, period_key, "empty", "no sales")
+        posted = post_journal(tenant, period, warehouse, pennylane_client)
+    except Exception as exc:
+        return PeriodResult(tenant.slug, period_key, "failed", str(exc), error_class_of(exc))
+    finally:
+        if own_source:
+            source.close()
+    actions = [r.action for r in posted.results]
+    status = "posted" if "created" in actions or "recovered" in actions else (
+        "replaced" if "replaced" in actions else "unchanged")
+    return PeriodResult(tenant.slug, period_key, status, "", None,
+                        [r.pennylane_id for r in posted.results], actions)
