@@ -5,7 +5,6 @@ The error class comes from the ``dagster.Failure`` metadata that the sales asset
 ``bug``. Each (run, partition) is alerted once, recorded in the warehouse's ``alert_log``.
 """
 
-from __future__ import annotations
 
 import contextlib
 import os

@@ -68,7 +68,8 @@ closure_totals = _dataset(
 )
 journal_lines = _dataset(
     "journal_lines",
-    sa.Column("entry_key", S(64)), sa.Column("line_no", sa.Integer), sa.Column("account", S(16)),
+    sa.Column("entry_key", S(64)), sa.Column("entry_label", S(512)), sa.Column("line_no", sa.Integer),
+    sa.Column("account", S(16)),
     sa.Column("label", S(512)), sa.Column("debit_cents", BIG), sa.Column("credit_cents", BIG),
     sa.Column("kind", S(32)), sa.Column("source_key", S(256)), sa.Column("vat_rate", S(8)),
     sa.Column("country", S(2)), sa.Column("mapped", sa.Boolean),

@@ -11,7 +11,6 @@
                              tenant-day (pre-activation and malformed files are refused there).
 """
 
-from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo

@@ -237,26 +237,38 @@ def build_journal(tenant: TenantConfig, period: SalesPeriod, warehouse: Warehous
     checks["entry_balanced"] = check_balanced(mapped.lines)
     checks["accounts_mapped"] = check_accounts_mapped(tenant, mapped)
     outcome = JournalOutcome(period, mapped, checks)
-    stored = mapped.lines if outcome.blocking_failure is None else pd.DataFrame()
+    labels = {e.entry_key: e.label for e in mapped.entries}
+    stored = mapped.lines.assign(entry_label=mapped.lines["entry_key"].map(labels).fillna(mapped.entry_label))
+    if outcome.blocking_failure is not None:
+        stored = pd.DataFrame()
     warehouse.replace_partition(tenant.slug, period.key, {"journal_lines": stored})
     return outcome
 
 
+def journal_table(lines: pd.DataFrame, limit: int = 200) -> str:
+    """The entry as a markdown table (shown in the Dagster UI)."""
+    view = lines.head(limit).assign(
+        debit=lines["debit_cents"].map(cents), credit=lines["credit_cents"].map(cents)
+    )[["entry_key", "account", "label", "debit", "credit"]]
+    return view.to_markdown(index=False)
+
+
 def journal_metadata(outcome: JournalOutcome) -> dict[str, Any]:
     if outcome.mapped is None:
-        return {"lines": 0, "status": "empty" if outcome.empty else "not mapped"}
-    lines = outcome.mapped.lines
-    debit, credit = int(lines["debit_cents"].sum()), int(lines["credit_cents"].sum())
-    by_account = lines.groupby("account")[["debit_cents", "credit_cents"]].sum()
+        return {"lines": 0, "status": "no sales" if outcome.empty else "not mapped (see the checks)"}
+    m = outcome.mapped
     return {
-        "entries": int(lines["entry_key"].nunique()),
-        "lines": len(lines),
-        "total_debit": cents(debit),
-        "total_credit": cents(credit),
-        "by_account": {str(a): cents(int(r.debit_cents - r.credit_cents)) for a, r in by_account.iterrows()},
-        "unmapped_payment_methods": ", ".join(outcome.mapped.unmapped_methods) or "none",
-        "unmapped_categories": ", ".join(outcome.mapped.unmapped_categories) or "none",
-        "warnings": "\n".join(outcome.mapped.warnings) or "none",
+        "entries": len(m.entries),
+        "lines": len(m.lines),
+        "total_debit": cents(m.total_debit_cents),
+        "total_credit": cents(m.total_credit_cents),
+        "tips": cents(m.tips_cents),
+        "rounding": cents(m.rounding_cents),
+        "takings_by_method": {k: cents(v) for k, v in m.totals_by_method.items()},
+        "totals_by_vat_rate": {k: {f: cents(c) for f, c in v.items()} for k, v in m.totals_by_rate.items()},
+        "unmapped_payment_methods": ", ".join(m.unmapped_methods) or "none",
+        "unmapped_categories": ", ".join(m.unmapped_categories) or "none",
+        "warnings": "\n".join(m.warnings) or "none",
     }
 
 
@@ -268,11 +280,11 @@ def entry_date(period: SalesPeriod):
     return period.end - timedelta(days=1)
 
 
-def drafts_for(tenant: TenantConfig, period: SalesPeriod, lines: pd.DataFrame,
-               labels: dict[str, str] | None = None) -> list[tuple[str, EntryDraft]]:
+def drafts_for(tenant: TenantConfig, period: SalesPeriod, lines: pd.DataFrame) -> list[tuple[str, EntryDraft]]:
+    """One Pennylane entry draft per entry key of the stored journal lines."""
     drafts = []
     for entry_key, group in lines.sort_values(["entry_key", "line_no"]).groupby("entry_key", sort=True):
-        label = (labels or {}).get(entry_key) or default_entry_label(tenant, period, entry_key)
+        label = str(group["entry_label"].iloc[0])
         drafts.append((str(entry_key), EntryDraft(
             journal_code=tenant.pennylane.journal_code,
             journal_label=tenant.pennylane.journal_label,
@@ -284,12 +296,6 @@ def drafts_for(tenant: TenantConfig, period: SalesPeriod, lines: pd.DataFrame,
                              credit_cents=int(r.credit_cents)) for r in group.itertuples()],
         )))
     return drafts
-
-
-def default_entry_label(tenant: TenantConfig, period: SalesPeriod, entry_key: str) -> str:
-    when = period.start.strftime("%Y-%m") if tenant.frequency == "monthly" else period.key
-    suffix = entry_key.split("@", 1)[1] if "@" in entry_key else ""
-    return f"Ventes {when} — {tenant.name}" + (f" — {suffix}" if suffix else "")
 
 
 @dataclass

@@ -1,0 +1,605 @@
+"""Shopify (Admin REST API) → canonical sales frames for one business day.
+
+What is read, and why (``reference/source-apis.md`` §1):
+
+- ``GET shop.json`` → ``iana_timezone``: the business day is midnight-to-midnight in the shop's
+  time zone (Shopify timestamps carry the shop's offset). When it differs from the tenant's time
+  zone the shop wins and a note says so.
+- ``GET orders.json?status=any&processed_at_min&processed_at_max`` → the day's sales, booked on
+  ``processed_at`` (POS-offline and imported orders have ``processed_at ≠ created_at``).
+- ``GET tender_transactions.json?processed_at_min&processed_at_max`` → the money that moved that
+  day, by payment method exactly as Shopify names it (``credit_card``, ``cash``, ``gift_card``…);
+  negative amounts are refunds. A gift card *redeemed* is therefore just a payment method.
+- Refunds are booked on the day they were processed, not on the order's day: the orders behind the
+  day's negative tender transactions are fetched with ``orders.json?ids=…`` and their
+  ``refunds[]`` whose ``processed_at`` falls in the day become negative lines.
+- ``GET products.json?ids=…&fields=id,product_type``: a line's category is its product's
+  ``product_type``, fetched once per run for all products of the day and cached.
+
+Paging follows the ``Link: <…page_info=…>; rel="next"`` header (filters may not be repeated with
+``page_info``). Every response's ``X-Shopify-Shop-Api-Call-Limit: used/size`` paces the next call
+(leaky bucket); a 429 is retried after its ``Retry-After`` by :func:`resources.http.send_with_retries`.
+
+Money is read from ``*_set.shop_money`` (the shop's currency) when present, as exact cents.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime, timedelta
+from datetime import time as dtime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+
+from pipelines.accounting.frames import PAYMENT_COLUMNS, SALES_LINE_COLUMNS, make_frame, normalize_rate
+from resources.errors import MappingError, SourceDataError, TransientError
+from resources.http import RetryPolicy, send_with_retries
+from resources.sources.base import SalesPeriod, SourceDay
+from resources.tenants import TenantConfig, secret
+
+API_VERSION = "2025-10"
+PAGE_LIMIT = 250
+# Orders whose money never moved: not sales.
+SKIPPED_FINANCIAL_STATUSES = frozenset({"voided", "expired"})
+_UTC = ZoneInfo("UTC")
+_LINK_RE = re.compile(r'<([^>]+)>;\s*rel="([a-z]+)"')
+
+
+# ---------------------------------------------------------------------------------------------
+# Pure parsing
+# ---------------------------------------------------------------------------------------------
+
+
+class _Ctx:
+    """Who/what is being parsed, so every error names tenant, day, record and field."""
+
+    def __init__(self, tenant: str, day: str):
+        self.tenant = tenant
+        self.day = day
+
+    def error(self, message: str, record: str, field: str) -> SourceDataError:
+        return SourceDataError(message, tenant=self.tenant, day=self.day, record=record, field_name=field)
+
+
+def _cents(value: Any, ctx: _Ctx, record: str, field: str) -> int:
+    """A Shopify decimal string ("10.00", "-5.00") → exact integer cents."""
+    if value is None or value == "":
+        return 0
+    try:
+        d = Decimal(str(value))
+    except InvalidOperation as exc:
+        raise ctx.error(f"not an amount: {value!r}", record, field) from exc
+    cents = d * 100
+    if cents != cents.to_integral_value():
+        raise ctx.error(f"amount {value!r} has more than 2 decimals", record, field)
+    return int(cents)
+
+
+def _money(obj: dict, name: str, ctx: _Ctx, record: str) -> int:
+    """``obj[name + "_set"].shop_money.amount`` when present (shop currency), else ``obj[name]``."""
+    money_set = obj.get(f"{name}_set")
+    if isinstance(money_set, dict) and isinstance(money_set.get("shop_money"), dict):
+        return _cents(money_set["shop_money"].get("amount"), ctx, record, f"{name}_set.shop_money.amount")
+    return _cents(obj.get(name), ctx, record, name)
+
+
+def _timestamp(value: Any, ctx: _Ctx, record: str, field: str) -> datetime:
+    if not value:
+        raise ctx.error("timestamp is missing", record, field)
+    try:
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ctx.error(f"not an ISO 8601 timestamp: {value!r}", record, field) from exc
+    if parsed.tzinfo is None:
+        raise ctx.error(f"timestamp {value!r} has no UTC offset", record, field)
+    return parsed
+
+
+def _line_rate(tax_lines: list[dict], ctx: _Ctx, record: str, field: str) -> str:
+    """The one VAT rate of a line (Shopify's ``rate`` is a fraction: 0.2 → "20")."""
+    rates = set()
+    for i, tl in enumerate(tax_lines or []):
+        try:
+            rates.add(normalize_rate(tl.get("rate")))
+        except ValueError as exc:
+            raise ctx.error(str(exc), record, f"{field}[{i}].rate") from exc
+    if len(rates) > 1:
+        raise ctx.error(f"more than one tax rate on one line ({', '.join(sorted(rates))})", record, field)
+    return rates.pop() if rates else "0"
+
+
+def _vat_part(amount_cents: int, rate: str, taxes_included: bool) -> int:
+    """VAT inside (``taxes_included``) or on top of an amount, rounded half up, sign kept."""
+    r = Decimal(rate)
+    if r == 0:
+        return 0
+    base = Decimal(abs(amount_cents))
+    vat = base * r / (100 + r) if taxes_included else base * r / 100
+    out = int(vat.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return out if amount_cents >= 0 else -out
+
+
+def _split(gross_by_total: bool, amount: int, vat: int) -> tuple[int, int, int]:
+    """(net, vat, gross) from an amount that includes VAT (taxes_included) or excludes it."""
+    if gross_by_total:
+        return amount - vat, vat, amount
+    return amount, vat, amount + vat
+
+
+def prorate(amount_cents: int, weights: dict[str, int]) -> dict[str, int]:
+    """Split ``amount_cents`` over keys in proportion to ``weights`` (largest remainder, exact)."""
+    total = sum(weights.values())
+    if not weights or total == 0:
+        return {}
+    raw = {k: Decimal(amount_cents) * w / total for k, w in weights.items()}
+    out = {k: int(v.to_integral_value(rounding="ROUND_DOWN")) for k, v in raw.items()}
+    rest = amount_cents - sum(out.values())
+    step = 1 if rest > 0 else -1
+    for k in sorted(raw, key=lambda k: abs(raw[k] - out[k]), reverse=True)[: abs(rest)]:
+        out[k] += step
+    return out
+
+
+def _country(order: dict, default_country: str) -> str:
+    for key in ("shipping_address", "billing_address"):
+        addr = order.get(key) or {}
+        code = addr.get("country_code")
+        if code:
+            return str(code).upper()
+    return default_country
+
+
+def _row(order: dict, **fields: Any) -> dict:
+    return {
+        "order_id": str(order["id"]),
+        "location": str(order.get("location_id") or ""),
+        "currency": order.get("currency") or "",
+        **fields,
+    }
+
+
+def _priced_lines(
+    order: dict, item: dict, *, kind: str, line_id: str, gross_before: int, discount: int, vat_total: int,
+    rate: str, quantity: float, common: dict,
+) -> list[dict]:
+    """One line at its undiscounted price and, when discounted, a negative ``discount`` line.
+
+    ``vat_total`` is Shopify's tax on the discounted line (``tax_lines[].price``); the discount's
+    VAT is computed at the line's rate and the item line carries the rest, so both lines add up
+    exactly to what Shopify charged.
+    """
+    inc = bool(order.get("taxes_included"))
+    disc_vat = _vat_part(discount, rate, inc)
+    net, vat, gross = _split(inc, gross_before, vat_total + disc_vat)
+    rows = [_row(order, line_id=line_id, kind=kind, quantity=quantity, net_cents=net, vat_rate=rate,
+                 vat_cents=vat, gross_cents=gross, is_refund=False, **common)]
+    if discount:
+        dnet, dvat, dgross = _split(inc, -discount, -disc_vat)
+        rows.append(_row(order, line_id=f"{line_id}:discount", kind="discount", quantity=0.0, net_cents=dnet,
+                         vat_rate=rate, vat_cents=dvat, gross_cents=dgross, is_refund=False, **common))
+    return rows
+
+
+def parse_order_sales(order: dict, ctx: _Ctx, categories: dict[str, str], default_country: str) -> list[dict]:
+    """Sales lines of one order (items, gift cards sold, shipping; discounts as their own lines)."""
+    oid = str(order.get("id"))
+    record = f"order {order.get('name') or oid}"
+    country = _country(order, default_country)
+    rows: list[dict] = []
+    for i, li in enumerate(order.get("line_items") or []):
+        f = f"line_items[{i}]"
+        try:
+            qty = int(li.get("quantity"))
+        except (TypeError, ValueError) as exc:
+            raise ctx.error(f"quantity {li.get('quantity')!r} is not an integer", record, f"{f}.quantity") from exc
+        unit = _money(li, "price", ctx, record)
+        discount = sum(_money(d, "amount", ctx, record) for d in li.get("discount_allocations") or [])
+        vat = sum(_money(t, "price", ctx, record) for t in li.get("tax_lines") or [])
+        rate = _line_rate(li.get("tax_lines") or [], ctx, record, f"{f}.tax_lines")
+        product_id = str(li.get("product_id") or "")
+        is_gift_card = bool(li.get("gift_card"))
+        common = {
+            "product_id": product_id, "sku": li.get("sku") or "",
+            "category": "" if is_gift_card else categories.get(product_id, ""), "country": country,
+        }
+        rows += _priced_lines(
+            order, li, kind="gift_card" if is_gift_card else "item", line_id=str(li.get("id")),
+            gross_before=unit * qty, discount=discount, vat_total=vat, rate=rate, quantity=float(qty),
+            common=common,
+        )
+    for i, sl in enumerate(order.get("shipping_lines") or []):
+        f = f"shipping_lines[{i}]"
+        price = _money(sl, "price", ctx, record)
+        discount = sum(_money(d, "amount", ctx, record) for d in sl.get("discount_allocations") or [])
+        vat = sum(_money(t, "price", ctx, record) for t in sl.get("tax_lines") or [])
+        rate = _line_rate(sl.get("tax_lines") or [], ctx, record, f"{f}.tax_lines")
+        common = {"product_id": "", "sku": "", "category": "", "country": country}
+        rows += _priced_lines(
+            order, sl, kind="shipping", line_id=f"shipping:{sl.get('id')}", gross_before=price,
+            discount=discount, vat_total=vat, rate=rate, quantity=1.0, common=common,
+        )
+    return rows
+
+
+def parse_refund(
+    order: dict, refund: dict, ctx: _Ctx, categories: dict[str, str], default_country: str
+) -> list[dict]:
+    """Negative lines of one refund: refunded line items and order adjustments.
+
+    ``order_adjustments`` of kind ``shipping_refund`` are booked as shipping at the rate of the
+    order's shipping; any other adjustment (``refund_discrepancy``: a refund of an amount rather
+    than of lines) is spread over the order's item VAT rates in proportion to their gross.
+    """
+    oid = str(order.get("id"))
+    record = f"order {order.get('name') or oid} refund {refund.get('id')}"
+    inc = bool(order.get("taxes_included"))
+    country = _country(order, default_country)
+    rows: list[dict] = []
+    for i, rli in enumerate(refund.get("refund_line_items") or []):
+        f = f"refund_line_items[{i}]"
+        li = rli.get("line_item") or {}
+        subtotal = _money(rli, "subtotal", ctx, record)
+        vat = _money(rli, "total_tax", ctx, record)
+        rate = _line_rate(li.get("tax_lines") or [], ctx, record, f"{f}.line_item.tax_lines")
+        net, vat, gross = _split(inc, -abs(subtotal), -abs(vat))
+        product_id = str(li.get("product_id") or "")
+        is_gift_card = bool(li.get("gift_card"))
+        rows.append(_row(
+            order, line_id=f"refund:{refund.get('id')}:{rli.get('id')}",
+            kind="gift_card" if is_gift_card else "item", product_id=product_id, sku=li.get("sku") or "",
+            category="" if is_gift_card else categories.get(product_id, ""),
+            quantity=-float(abs(int(rli.get("quantity") or 0))), net_cents=net, vat_rate=rate, vat_cents=vat,
+            gross_cents=gross, country=country, is_refund=True,
+        ))
+    shipping_rates = {
+        _line_rate(sl.get("tax_lines") or [], ctx, record, f"shipping_lines[{i}].tax_lines")
+        for i, sl in enumerate(order.get("shipping_lines") or [])
+    }
+    for i, adj in enumerate(refund.get("order_adjustments") or []):
+        f = f"order_adjustments[{i}]"
+        amount = -abs(_money(adj, "amount", ctx, record))
+        tax = -abs(_money(adj, "tax_amount", ctx, record))
+        gross = amount + tax  # Shopify: tax_amount is added to amount
+        base_id = f"refund:{refund.get('id')}:adjustment:{adj.get('id')}"
+        if adj.get("kind") == "shipping_refund":
+            if len(shipping_rates) > 1:
+                raise ctx.error("shipping refund on an order with shipping at several rates", record, f)
+            rate = shipping_rates.pop() if shipping_rates else "0"
+            if tax == 0 and rate != "0":
+                tax = -_vat_part(-gross, rate, True)
+            rows.append(_row(order, line_id=base_id, kind="shipping", product_id="", sku="", category="",
+                             quantity=0.0, net_cents=gross - tax, vat_rate=rate, vat_cents=tax,
+                             gross_cents=gross, country=country, is_refund=True))
+            continue
+        weights: dict[str, int] = {}
+        for j, li in enumerate(order.get("line_items") or []):
+            if li.get("gift_card"):
+                continue
+            r = _line_rate(li.get("tax_lines") or [], ctx, record, f"line_items[{j}].tax_lines")
+            weights[r] = weights.get(r, 0) + _money(li, "price", ctx, record) * int(li.get("quantity") or 0)
+        if not weights:
+            raise ctx.error("refund adjustment on an order without taxable items", record, f)
+        for rate, part in sorted(prorate(gross, weights).items()):
+            if part == 0:
+                continue
+            v = _vat_part(part, rate, True)
+            rows.append(_row(order, line_id=f"{base_id}:{rate}", kind="item", product_id="", sku="",
+                             category="", quantity=0.0, net_cents=part - v, vat_rate=rate, vat_cents=v,
+                             gross_cents=part, country=country, is_refund=True))
+    return rows
+
+
+def parse_shopify_day(
+    orders: Iterable[dict],
+    tender_transactions: Iterable[dict],
+    *,
+    start: datetime,
+    end: datetime,
+    categories: dict[str, str],
+    tenant: str,
+    day: str,
+    default_country: str = "FR",
+    refund_orders: Iterable[dict] = (),
+) -> SourceDay:
+    """Pure: Shopify payloads → one business day ``[start, end)`` in canonical frames.
+
+    ``orders`` are the orders processed in the day; ``refund_orders`` further orders (of earlier
+    days) that may carry refunds processed in the day. ``categories`` maps product id → product_type.
+    """
+    ctx = _Ctx(tenant, day)
+    # Compare instants in UTC: Python compares two datetimes sharing one tzinfo by wall clock,
+    # which is wrong across a DST change.
+    start, end = start.astimezone(_UTC), end.astimezone(_UTC)
+    lines: list[dict] = []
+    notes: list[str] = []
+    by_id: dict[str, dict] = {}
+    for order in orders:
+        oid = str(order.get("id"))
+        by_id[oid] = order
+        record = f"order {order.get('name') or oid}"
+        if order.get("test"):
+            notes.append(f"{record}: test order skipped")
+            continue
+        if order.get("financial_status") in SKIPPED_FINANCIAL_STATUSES:
+            notes.append(f"{record}: financial_status {order['financial_status']}, no money moved, skipped")
+            continue
+        processed = _timestamp(order.get("processed_at"), ctx, record, "processed_at")
+        if not start <= processed < end:
+            continue  # processed_at_max is inclusive on Shopify's side; the day is [start, end)
+        lines += parse_order_sales(order, ctx, categories, default_country)
+    for order in refund_orders:
+        by_id.setdefault(str(order.get("id")), order)
+    for oid, order in by_id.items():
+        if order.get("test"):
+            continue
+        for refund in order.get("refunds") or []:
+            record = f"order {order.get('name') or oid} refund {refund.get('id')}"
+            when = refund.get("processed_at") or refund.get("created_at")
+            if start <= _timestamp(when, ctx, record, "processed_at") < end:
+                lines += parse_refund(order, refund, ctx, categories, default_country)
+
+    payments: list[dict] = []
+    for tt in tender_transactions:
+        record = f"tender_transaction {tt.get('id')}"
+        if tt.get("test"):
+            continue
+        processed = _timestamp(tt.get("processed_at"), ctx, record, "processed_at")
+        if not start <= processed < end:
+            continue
+        method = tt.get("payment_method")
+        if not method:
+            raise ctx.error("payment_method is missing", record, "payment_method")
+        amount = _cents(tt.get("amount"), ctx, record, "amount")
+        order = by_id.get(str(tt.get("order_id")), {})
+        payments.append({
+            "order_id": str(tt.get("order_id") or ""), "payment_id": str(tt.get("id")),
+            "location": str(order.get("location_id") or ""), "method": str(method),
+            "amount_cents": amount, "tip_cents": 0, "is_refund": amount < 0,
+            "currency": tt.get("currency") or order.get("currency") or "",
+        })
+    _attach_tips(payments, by_id, ctx, start, end, notes)
+    return SourceDay(
+        sales_lines=make_frame(lines, SALES_LINE_COLUMNS),
+        payments=make_frame(payments, PAYMENT_COLUMNS),
+        notes=notes,
+    )
+
+
+def _attach_tips(
+    payments: list[dict], orders: dict[str, dict], ctx: _Ctx, start: datetime, end: datetime, notes: list[str]
+) -> None:
+    """Tender transactions include the tip but do not flag it: put ``total_tip_received`` of each
+    order processed in the day on that order's largest positive non-gift-card payment of the day."""
+    for oid, order in orders.items():
+        record = f"order {order.get('name') or oid}"
+        tip = _money(order, "total_tip_received", ctx, record) if order.get("total_tip_received") else 0
+        if tip <= 0:
+            continue
+        processed = _timestamp(order.get("processed_at"), ctx, record, "processed_at")
+        if not start <= processed < end:
+            continue
+        candidates = [p for p in payments if p["order_id"] == oid and p["amount_cents"] > 0
+                      and p["method"] != "gift_card"]
+        if not candidates:
+            notes.append(f"{record}: tip of {tip} cents has no payment in the day")
+            continue
+        target = max(candidates, key=lambda p: (p["amount_cents"], p["payment_id"]))
+        if tip > target["amount_cents"]:
+            raise ctx.error(f"tip {tip} cents exceeds its payment of {target['amount_cents']} cents",
+                            record, "total_tip_received")
+        target["tip_cents"] = tip
+
+
+# ---------------------------------------------------------------------------------------------
+# HTTP client
+# ---------------------------------------------------------------------------------------------
+
+
+def next_link(response: httpx.Response) -> str | None:
+    """The ``rel="next"`` URL of a ``Link`` header, or None."""
+    for url, rel in _LINK_RE.findall(response.headers.get("link", "")):
+        if rel == "next":
+            return url
+    return None
+
+
+class CallLimitPacer:
+    """Client-side pacing from ``X-Shopify-Shop-Api-Call-Limit: used/size`` (leaky bucket).
+
+    Shopify leaks ``leak_rate`` requests per second (2 on Standard plans). When the bucket is
+    fuller than ``size - headroom``, wait until it has leaked back down, instead of hitting 429.
+    """
+
+    def __init__(self, leak_rate: float = 2.0, headroom: int = 4, sleep: Callable[[float], None] = time.sleep):
+        self.leak_rate = leak_rate
+        self.headroom = headroom
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._wait_until = 0.0
+        self.waited = 0.0
+
+    def observe(self, response: httpx.Response) -> None:
+        header = response.headers.get("x-shopify-shop-api-call-limit")
+        if not header or "/" not in header:
+            return
+        try:
+            used, size = (int(x) for x in header.split("/", 1))
+        except ValueError:
+            return
+        excess = max(0, used - (size - self.headroom))
+        with self._lock:  # the latest header is the bucket's truth
+            self._wait_until = time.monotonic() + excess / self.leak_rate
+
+    def before(self) -> None:
+        with self._lock:
+            delay = self._wait_until - time.monotonic()
+        if delay > 0:
+            self.waited += delay
+            self._sleep(delay)
+
+
+class ShopifyClient:
+    """A thin Admin REST client for one shop (``base_url`` is ``https://{shop}.myshopify.com``)."""
+
+    def __init__(
+        self, base_url: str, token: str, *, api_version: str = API_VERSION, leak_rate: float = 2.0,
+        policy: RetryPolicy | None = None, timeout: float = 30.0, tenant: str | None = None,
+    ):
+        self.api_root = f"{base_url.rstrip('/')}/admin/api/{api_version}/"
+        self.http = httpx.Client(
+            headers={"X-Shopify-Access-Token": token, "Accept": "application/json"}, timeout=timeout
+        )
+        self.pacer = CallLimitPacer(leak_rate=leak_rate)
+        self.policy = policy or RetryPolicy()
+        self.tenant = tenant
+        self.page_limit = PAGE_LIMIT
+        self.requests = 0
+        self.retries = 0
+        self._product_types: dict[str, str] = {}
+
+    def close(self) -> None:
+        self.http.close()
+
+    def _get(self, url: str, params: dict | None = None) -> httpx.Response:
+        self.pacer.before()
+        request = self.http.build_request("GET", url, params=params)
+
+        def on_retry(attempt: int, why: str) -> None:
+            self.retries += 1
+
+        response = send_with_retries(self.http, request, policy=self.policy, what=f"Shopify GET {url}",
+                                     on_retry=on_retry)
+        self.requests += 1
+        self.pacer.observe(response)
+        if response.status_code in (401, 403):
+            raise MappingError(
+                f"Shopify refused the access token (HTTP {response.status_code}): {response.text[:200]}",
+                tenant=self.tenant,
+            )
+        if response.status_code == 429 or response.status_code >= 500:
+            raise TransientError(f"Shopify GET {url}: HTTP {response.status_code} after retries",
+                                 tenant=self.tenant)
+        if response.status_code >= 400:
+            raise SourceDataError(f"Shopify GET {url}: HTTP {response.status_code}: {response.text[:300]}",
+                                  tenant=self.tenant)
+        return response
+
+    def paginate(self, resource: str, params: dict) -> Iterator[dict]:
+        """Every item of ``{resource}.json`` following ``Link`` rel="next" (page_info cursors)."""
+        url: str | None = self.api_root + f"{resource}.json"
+        query: dict | None = {**params, "limit": self.page_limit}
+        while url:
+            response = self._get(url, query)
+            yield from response.json().get(resource, [])
+            url = next_link(response)
+            query = None  # the next URL carries page_info and limit; filters must not be repeated
+
+    def shop(self) -> dict:
+        return self._get(self.api_root + "shop.json").json()["shop"]
+
+    def orders(self, **params: Any) -> list[dict]:
+        return list(self.paginate("orders", {"status": "any", **params}))
+
+    def orders_by_ids(self, ids: list[str]) -> list[dict]:
+        out: list[dict] = []
+        for i in range(0, len(ids), PAGE_LIMIT):
+            out += self.orders(ids=",".join(ids[i : i + PAGE_LIMIT]))
+        return out
+
+    def tender_transactions(self, **params: Any) -> list[dict]:
+        return list(self.paginate("tender_transactions", {"order": "processed_at ASC", **params}))
+
+    def product_types(self, product_ids: Iterable[str]) -> dict[str, str]:
+        """product id → product_type; each product is fetched once per client (cached)."""
+        missing = sorted({p for p in product_ids if p and p not in self._product_types})
+        for i in range(0, len(missing), PAGE_LIMIT):
+            chunk = missing[i : i + PAGE_LIMIT]
+            for product in self.paginate("products", {"ids": ",".join(chunk), "fields": "id,product_type"}):
+                self._product_types[str(product["id"])] = product.get("product_type") or ""
+            for pid in chunk:
+                self._product_types.setdefault(pid, "")  # deleted product: no category
+        return {p: self._product_types.get(p, "") for p in product_ids if p}
+
+
+def _shop_time(moment: datetime, tz: ZoneInfo) -> str:
+    return moment.astimezone(tz).isoformat(timespec="seconds")
+
+
+class ShopifySource:
+    """Tenant settings: ``source.base_url`` (``https://{shop}.myshopify.com``), credentials
+    ``access_token`` (env var name), settings ``api_version`` (default 2025-10), ``leak_rate``
+    (requests/s of the shop's plan, default 2), ``settle_minutes`` (how long after midnight a day is
+    considered final, default 15), ``page_limit`` (≤ 250)."""
+
+    def __init__(self, tenant: TenantConfig, warehouse: Any = None, *, clock: Callable[[], datetime] | None = None):
+        self.tenant = tenant
+        settings = tenant.source.settings
+        if not tenant.source.base_url:
+            raise MappingError("Shopify source needs source.base_url (https://{shop}.myshopify.com)",
+                               tenant=tenant.slug)
+        env = tenant.source.credentials.get("access_token")
+        if not env:
+            raise MappingError("Shopify source needs credentials.access_token (an env var name)",
+                               tenant=tenant.slug)
+        self.client = ShopifyClient(
+            tenant.source.base_url, secret(env, tenant=tenant.slug, what="Shopify access token"),
+            api_version=str(settings.get("api_version", API_VERSION)),
+            leak_rate=float(settings.get("leak_rate", 2.0)), tenant=tenant.slug,
+        )
+        self.client.page_limit = min(PAGE_LIMIT, int(settings.get("page_limit", PAGE_LIMIT)))
+        self.settle = timedelta(minutes=int(settings.get("settle_minutes", 15)))
+        self._clock = clock or (lambda: datetime.now(ZoneInfo("UTC")))
+        self._shop: dict | None = None
+
+    def close(self) -> None:
+        self.client.close()
+
+    def shop_timezone(self) -> ZoneInfo:
+        if self._shop is None:
+            self._shop = self.client.shop()
+        return ZoneInfo(self._shop.get("iana_timezone") or self.tenant.timezone)
+
+    def fetch(self, period: SalesPeriod) -> SourceDay:
+        try:
+            return self._fetch(period)
+        except (SourceDataError, MappingError, TransientError) as exc:
+            raise exc.with_context(tenant=self.tenant.slug, day=period.key) from None
+
+    def _fetch(self, period: SalesPeriod) -> SourceDay:
+        tz = self.shop_timezone()
+        start = datetime.combine(period.start, dtime(0), tz)
+        end = datetime.combine(period.end, dtime(0), tz)
+        notes = []
+        if tz.key != self.tenant.timezone:
+            notes.append(f"shop time zone {tz.key} differs from the tenant's {self.tenant.timezone}: "
+                         f"the shop's business day is used")
+        if self._clock() < end + self.settle:
+            return SourceDay(complete=False, notes=notes,
+                             waiting_reason=f"the shop's day ends at {end.isoformat()} (+{self.settle} to settle)")
+        window = {"processed_at_min": _shop_time(start, tz),
+                  "processed_at_max": _shop_time(end - timedelta(seconds=1), tz)}
+        orders = self.client.orders(**window)
+        tenders = self.client.tender_transactions(**window)
+        known = {str(o["id"]) for o in orders}
+        refunded_ids = sorted({str(t["order_id"]) for t in tenders
+                               if t.get("order_id") and str(t["order_id"]) not in known})
+        other_orders = self.client.orders_by_ids(refunded_ids) if refunded_ids else []
+        product_ids = {str(li.get("product_id")) for o in [*orders, *other_orders]
+                       for li in o.get("line_items") or [] if li.get("product_id")}
+        categories = self.client.product_types(product_ids)
+        day = parse_shopify_day(
+            orders, tenders, start=start, end=end, categories=categories, tenant=self.tenant.slug,
+            day=period.key, default_country=self.tenant.country, refund_orders=other_orders,
+        )
+        day.notes = notes + day.notes + [
+            f"{len(orders)} orders, {len(tenders)} tender transactions, {len(other_orders)} earlier orders "
+            f"with money moved this day; {self.client.requests} requests, {self.client.retries} retries"
+        ]
+        day.origin = self.client.api_root
+        return day

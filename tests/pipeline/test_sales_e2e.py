@@ -1,0 +1,155 @@
+"""End to end through Dagster: Chift emulator → daily_sales → journal_lines → pennylane_entries →
+Pennylane emulator, over real sockets, every Pennylane request validated against the spec."""
+
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+
+import dagster as dg
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from pipelines.accounting.payment_methods import resolve_method
+from pipelines.alerts import partition_failure_alerts
+from resources.emulators.generator import (
+    SimDay,
+    SimLine,
+    SimLocation,
+    SimOrder,
+    SimPayment,
+    expected_frames,
+    generate_day,
+)
+from resources.emulators.server import serve
+from resources.tenants import get_tenant
+
+DAY = date(2026, 11, 20)
+
+
+def cents(amount: str) -> int:
+    return int(Decimal(amount) * 100)
+
+
+def net_by_account(entry: dict) -> dict[str, int]:
+    out: dict[str, int] = defaultdict(int)
+    for account, debit, credit, _label in entry["lines"]:
+        out[account] += cents(debit) - cents(credit)
+    return dict(out)
+
+
+def materializations(result, node: str):
+    return [{k: getattr(v, "value", v) for k, v in m.metadata.items()} for m in result.asset_materializations_for_node(node)]
+
+
+def test_a_generated_restaurant_day_is_posted_once_balanced_and_equal_to_the_source(world):
+    consumer, token = world.add_chift_tenant("bistro", start_date="2026-11-01")
+    simday = generate_day("restaurant", DAY, seed=7)
+    world.chift.add_day(consumer, simday)
+
+    result = world.run("bistro", "2026-11-20")
+    assert result.success
+
+    [entry] = world.received(token)
+    assert entry["date"] == "2026-11-20"
+    assert entry["journal"] == "VT"
+    assert entry["label"] == "Ventes 2026-11-20 — Bistro SAS"
+    balance = net_by_account(entry)
+    assert sum(balance.values()) == 0
+
+    # Independently from the mapping: what the source says must be what the entry says.
+    truth = expected_frames(simday)
+    tenant = get_tenant("bistro", world.registry_dir)
+    expected_debits: dict[str, int] = defaultdict(int)
+    for method, amount in truth.payments.groupby("method")["amount_cents"].sum().items():
+        expected_debits[resolve_method(method, tenant.accounting).account] += int(amount)
+    for account, amount in expected_debits.items():
+        assert balance[account] == amount, account
+    lines = truth.sales_lines
+    assert -balance["44571"] == int(lines["vat_cents"].sum())
+    assert -balance["4286"] == int(truth.payments["tip_cents"].sum())
+    sales = sum(v for k, v in balance.items() if k.startswith("70"))
+    assert -sales == int(lines["net_cents"].sum())
+
+    [posted] = materializations(result, "pennylane_entries")
+    assert posted["action"] == "created"
+
+    # Running the day again posts nothing new.
+    again = world.run("bistro", "2026-11-20")
+    assert again.success
+    assert materializations(again, "pennylane_entries")[0]["action"] == "unchanged"
+    assert len(world.received(token)) == 1
+
+
+def test_a_day_whose_closure_is_still_open_waits_without_posting_or_failing(world):
+    consumer, token = world.add_chift_tenant("bistro", start_date="2026-11-01")
+    world.chift.add_day(consumer, generate_day("restaurant", DAY, seed=3), closure_status="open")
+
+    result = world.run("bistro", "2026-11-20")
+    assert result.success
+    skipped = {e.step_key for e in result.all_events if e.event_type_value == "STEP_SKIPPED"}
+    assert skipped == {"journal_lines", "pennylane_entries"}
+    assert world.received(token) == []
+    assert world.warehouse.get_day_status("bistro", "2026-11-20")["status"] == "waiting"
+
+    world.chift.set_closure_status(consumer, DAY, "closed")
+    assert world.run("bistro", "2026-11-20").success
+    assert len(world.received(token)) == 1
+    assert world.warehouse.get_day_status("bistro", "2026-11-20")["status"] == "posted"
+
+
+def _day_with_unknown_rate() -> SimDay:
+    when = __import__("datetime").datetime(2026, 11, 20, 12, 30, tzinfo=__import__("datetime").UTC)
+    order = SimOrder(
+        order_id="T-1", location_id="loc-1", closed_at=when,
+        lines=[SimLine("T-1-1", "P1", "SKU1", "Menu", "Plats", Decimal(1), 1070, "10", 0),
+               SimLine("T-1-2", "P2", "SKU2", "Livre", "Librairie", Decimal(1), 1070, "7", 0)],
+        payments=[SimPayment("T-1-p", "Carte bancaire", 2140)],
+    )
+    return SimDay(day=DAY, timezone="Europe/Paris", currency="EUR",
+                  locations=[SimLocation("loc-1", "Salle", "Europe/Paris")], orders=[order])
+
+
+@pytest.fixture
+def webhook():
+    received: list[dict] = []
+
+    async def hook(request: Request):
+        received.append(await request.json())
+        return JSONResponse({"ok": True})
+
+    with serve(Starlette(routes=[Route("/alerts", hook, methods=["POST"])])) as srv:
+        yield f"webhook+{srv.url}/alerts", received
+
+
+def test_an_unknown_vat_rate_fails_the_blocking_check_posts_nothing_and_alerts_once(world, webhook):
+    route, received = webhook
+    consumer, token = world.add_chift_tenant("bistro", start_date="2026-11-01",
+                                             alerts={"routes": [route]})
+    world.chift.add_day(consumer, _day_with_unknown_rate())
+
+    result = world.run("bistro", "2026-11-20")
+    assert not result.success
+    assert world.received(token) == []  # nothing reached Pennylane
+    checks = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    assert checks["vat_rates_known"].passed is False
+    failure_cases = checks["vat_rates_known"].metadata["failure_cases"].value
+    assert "T-1" in failure_cases and "vat_rate" in failure_cases and "7" in failure_cases
+    assert world.warehouse.read_partition("journal_lines", "bistro", "2026-11-20").empty
+
+    run = world.instance.get_run_by_id(result.run_id)
+    assert run.tags["dagster/partition/tenant"] == "bistro"
+    [failure] = world.instance.all_logs(result.run_id, of_type=dg.DagsterEventType.RUN_FAILURE)
+    ctx = dg.build_run_status_sensor_context(
+        sensor_name="partition_failure_alerts", dagster_instance=world.instance, dagster_run=run,
+        dagster_event=failure.dagster_event, resources=world.resources(),
+    ).for_run_failure()
+    partition_failure_alerts(ctx)
+    partition_failure_alerts(ctx)  # the sensor seeing the same run twice alerts once
+    [alert] = received
+    assert (alert["tenant"], alert["day"], alert["error_class"]) == ("bistro", "2026-11-20", "source")
+    assert "vat_rate" in alert["message"] and "T-1" in alert["message"]
+    assert alert["run_url"].endswith(f"/runs/{result.run_id}")
+    assert "source system" in alert["owner"]
