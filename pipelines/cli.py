@@ -62,7 +62,8 @@ def cmd_tenants(args) -> int:
     return 0
 
 
-def run_periods(tenant, keys: Sequence[str], *, instance=None, resources=None, out=sys.stdout) -> list[dict]:
+def run_periods(tenant, keys: Sequence[str], *, instance=None, resources=None, out=sys.stdout,
+                log_level: str = os.environ.get("PENNYLANE_SYNC_LOG_LEVEL", "WARNING")) -> list[dict]:
     """Materialize the sales assets for each period key, one run each; returns a row per period."""
     import dagster as dg
 
@@ -81,6 +82,7 @@ def run_periods(tenant, keys: Sequence[str], *, instance=None, resources=None, o
         result = dg.materialize(
             sales_assets, partition_key=partition_key(tenant.slug, key), instance=instance,
             resources=resources, tags=run_tags(tenant, "cli"), raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
         )
         row = summarize_run(result, warehouse, tenant.slug, key)
         rows.append(row)

@@ -21,6 +21,7 @@ class ServerThread:
     """A uvicorn server in a daemon thread. ``url`` is ``http://127.0.0.1:<port>``."""
 
     def __init__(self, app, port: int | None = None, log_level: str = "warning"):
+        self.app = app
         self.port = port or free_port()
         config = uvicorn.Config(
             app, host="127.0.0.1", port=self.port, log_level=log_level, access_log=False,

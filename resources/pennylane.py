@@ -1,0 +1,520 @@
+"""Pennylane Company API v2 client (``specs/pennylane-company-api-v2-openapi.json``).
+
+- Bearer company token per tenant; base URL configurable (emulator, staging).
+- Cursor pagination: ``cursor``/``limit`` → ``items``/``has_more``/``next_cursor``; the cursor
+  does not carry ``filter``/``sort`` so both are re-sent on every page.
+- ``filter`` is a JSON string ``[{"field","operator","value"}]``; amounts are strings with two
+  decimals built from integer cents (:func:`cents_to_amount`), never floats.
+- 25 requests / 5 s per token, enforced before sending by a limiter shared by every thread of
+  the process (:func:`resources.http.limiter_for`); a 429 still honours ``retry-after``.
+- Reads are retried (429, 5xx, connection errors, with backoff and jitter). Writes are NOT
+  retried after an ambiguous failure (5xx, timeout, connection lost after sending): the
+  operation may have been stored, and Pennylane's POSTs are not idempotent. Such a failure
+  raises :class:`PennylaneAmbiguousWriteError`; ``resources/posting.py`` resolves it by
+  looking the entry up. A write is retried only when it certainly was not processed: a 429
+  or a connection that could not be opened.
+
+Error classes (``resources/errors.py``): 429/5xx/network → transient; 401/403/404 and unknown
+journals or accounts → mapping (fix the tenant's Pennylane setup); 422/409 → data
+(:class:`PennylaneDataError`, a ``SourceDataError``: Pennylane refuses the content we built
+from the day's data); 400 → :class:`PennylaneRequestError` (class ``bug``: the request broke
+the API contract, which is our bug, not the tenant's).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import dagster as dg
+import httpx
+from pydantic import PrivateAttr
+
+from resources.errors import MappingError, SourceDataError, SyncError, TransientError
+from resources.http import (
+    RetryPolicy,
+    SlidingWindowLimiter,
+    limiter_for,
+    retry_after_seconds,
+    send_with_retries,
+)
+from resources.tenants import DEFAULT_PENNYLANE_URL, TenantConfig, secret
+
+RATE_LIMIT_REQUESTS = 25
+RATE_LIMIT_WINDOW = 5.0
+# The client stamps a request when it leaves, Pennylane when it arrives: with latency jitter a
+# window of exactly 5 s client-side still gets the odd 429 (measured on the emulator). A 0.25 s
+# margin removes them for a 5 % throughput cost (25 requests / 5.25 s = 95 % of the limit).
+RATE_LIMIT_MARGIN = 0.25
+PAGE_LIMIT = 100
+ACCOUNTS_PAGE_LIMIT = 1000  # /ledger_accounts and changelogs allow up to 1000
+
+
+# ------------------------------------------------------------------------- errors
+@dataclass
+class PennylaneError(SyncError):
+    """An error answer from Pennylane: HTTP ``status``, Pennylane's message and ``details``
+    (the parsed error body). Concrete subclasses carry the error class."""
+
+    status: int = 0
+
+
+@dataclass
+class PennylaneTransientError(PennylaneError, TransientError):
+    """429, 5xx or a network failure on a read, after retries ran out."""
+
+
+@dataclass
+class PennylaneAmbiguousWriteError(PennylaneTransientError):
+    """A write may or may not have been stored (5xx, timeout, connection lost after sending).
+
+    Never resend blindly: look the record up first (see ``resources/posting.py``)."""
+
+
+@dataclass
+class PennylaneMappingError(PennylaneError, MappingError):
+    """401/403 (token, scope), 404 (a configured journal, account or record is missing)."""
+
+
+@dataclass
+class PennylaneNotFoundError(PennylaneMappingError):
+    """404: the record does not exist in this company."""
+
+
+@dataclass
+class PennylaneDataError(PennylaneError, SourceDataError):
+    """422/409: Pennylane refuses the content (e.g. "Entry lines are not balanced")."""
+
+
+@dataclass
+class PennylaneRequestError(PennylaneError):
+    """400: the request breaks the API contract (a bug on our side)."""
+
+
+def cents_to_amount(cents: int) -> str:
+    """Integer cents → Pennylane amount string with two decimals (``1234`` → ``"12.34"``)."""
+    if not isinstance(cents, int) or isinstance(cents, bool):
+        raise TypeError(f"amount must be integer cents, got {cents!r}")
+    sign = "-" if cents < 0 else ""
+    cents = abs(cents)
+    return f"{sign}{cents // 100}.{cents % 100:02d}"
+
+
+def amount_to_cents(amount: str) -> int:
+    """Pennylane amount string → integer cents, exactly (``"12.3"`` → ``1230``)."""
+    text = str(amount).strip()
+    sign = -1 if text.startswith("-") else 1
+    whole, _, frac = text.lstrip("+-").partition(".")
+    if len(frac) > 2 and frac[2:].strip("0"):
+        raise ValueError(f"amount {amount!r} has more than two decimals")
+    return sign * (int(whole or "0") * 100 + int((frac + "00")[:2]))
+
+
+def _message_of(response: httpx.Response) -> tuple[str, dict[str, Any]]:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text.strip() or response.reason_phrase, {"body": response.text}
+    if isinstance(body, dict):
+        message = body.get("message") or body.get("error") or json.dumps(body)
+        if body.get("message") and body.get("error") and body["error"] != body["message"]:
+            message = f"{body['error']}: {body['message']}"
+        if body.get("field"):
+            message = f"{message} (field {body['field']})"
+        return str(message), body
+    return json.dumps(body), {"body": body}
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()[:16]
+
+
+class PennylaneClient:
+    """One company (one token). Thread-safe for reads; caches journals and ledger accounts."""
+
+    def __init__(
+        self,
+        token: str,
+        base_url: str = DEFAULT_PENNYLANE_URL,
+        *,
+        tenant: str | None = None,
+        timeout: float = 30.0,
+        retry_policy: RetryPolicy | None = None,
+        rate_limit: tuple[int, float] = (RATE_LIMIT_REQUESTS, RATE_LIMIT_WINDOW),
+        limiter: SlidingWindowLimiter | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ):
+        self.base_url = base_url.rstrip("/")
+        self.tenant = tenant
+        self.retry_policy = retry_policy or RetryPolicy()
+        requests, window = rate_limit
+        self.limiter = limiter or limiter_for("pennylane", token_hash(token), requests,
+                                              window + (RATE_LIMIT_MARGIN if window >= 1 else 0.0))
+        self.requests_sent = 0
+        self._count_lock = threading.Lock()
+        self._http = httpx.Client(
+            base_url=self.base_url + "/",
+            headers={"Authorization": f"Bearer {token}", "Accept": "application/json",
+                     "User-Agent": "pennylane-sync/0.1"},
+            timeout=timeout,
+            transport=transport,
+            event_hooks={"request": [self._count]},
+        )
+        self._journals: dict[str, int] = {}
+        self._accounts: dict[str, int] = {}
+        self._cache_lock = threading.Lock()
+
+    def _count(self, _request: httpx.Request) -> None:
+        with self._count_lock:
+            self.requests_sent += 1
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> PennylaneClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ transport
+    def _url(self, path: str) -> str:
+        return path.lstrip("/")
+
+    def _error(self, response: httpx.Response, what: str) -> PennylaneError:
+        message, details = _message_of(response)
+        status = response.status_code
+        text = f"Pennylane {status} on {what}: {message}"
+        if status in (401, 403):
+            cls: type[PennylaneError] = PennylaneMappingError
+            text += " (check the tenant's Pennylane token and its scopes)"
+        elif status == 404:
+            cls = PennylaneNotFoundError
+        elif status in (409, 422):
+            cls = PennylaneDataError
+        elif status == 400:
+            cls = PennylaneRequestError
+        elif status == 429 or status >= 500:
+            cls = PennylaneTransientError
+        else:
+            cls = PennylaneError
+        return cls(text, tenant=self.tenant, details=details, status=status)
+
+    def _read(self, method: str, path: str, *, params: dict[str, Any] | None = None, what: str) -> Any:
+        request = self._http.build_request(method, self._url(path), params=_clean(params))
+        try:
+            response = send_with_retries(self._http, request, policy=self.retry_policy, limiter=self.limiter,
+                                         retry=True, what=f"Pennylane {what}")
+        except TransientError as exc:
+            raise PennylaneTransientError(exc.message, tenant=self.tenant, status=0) from exc
+        if response.status_code >= 400:
+            raise self._error(response, what)
+        return response.json() if response.content else None
+
+    def _write(self, method: str, path: str, *, json_body: Any = None, files: Any = None, data: Any = None,
+               what: str) -> Any:
+        """Send a non-idempotent write once; retry only when it certainly was not processed."""
+        request = self._http.build_request(method, self._url(path), json=json_body, files=files, data=data)
+        attempt = 0
+        while True:
+            attempt += 1
+            self.limiter.acquire()
+            try:
+                response = self._http.send(request)
+            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:  # never reached Pennylane
+                if attempt >= self.retry_policy.max_attempts:
+                    raise PennylaneTransientError(f"Pennylane {what}: cannot connect: {exc}", tenant=self.tenant) \
+                        from exc
+                time.sleep(self.retry_policy.backoff(attempt))
+                continue
+            except httpx.TransportError as exc:  # sent, answer lost: maybe stored
+                raise PennylaneAmbiguousWriteError(
+                    f"Pennylane {what}: {type(exc).__name__} after sending; the write may have been stored",
+                    tenant=self.tenant, status=0,
+                ) from exc
+            if response.status_code == 429 and attempt < self.retry_policy.max_attempts:
+                wait = retry_after_seconds(response)
+                if wait is not None:
+                    self.limiter.penalize(wait)
+                response.close()
+                time.sleep(min((wait if wait is not None else self.retry_policy.backoff(attempt))
+                               + random.uniform(0, 0.05), self.retry_policy.max_delay))
+                continue
+            if response.status_code >= 500:
+                err = self._error(response, what)
+                raise PennylaneAmbiguousWriteError(err.message + " (the write may have been stored)",
+                                                   tenant=self.tenant, details=err.details,
+                                                   status=response.status_code)
+            if response.status_code >= 400:
+                raise self._error(response, what)
+            return response.json() if response.content else None
+
+    def paginate(self, path: str, *, filters: list[dict[str, Any]] | None = None, sort: str | None = None,
+                 limit: int = PAGE_LIMIT, what: str | None = None,
+                 extra: dict[str, Any] | None = None) -> Iterator[dict[str, Any]]:
+        """Every item of a cursor-paginated list, re-sending filter and sort on each page."""
+        cursor: str | None = None
+        while True:
+            params: dict[str, Any] = {"limit": limit, **(extra or {})}
+            if filters:
+                params["filter"] = json.dumps(filters, separators=(",", ":"))
+            if sort:
+                params["sort"] = sort
+            if cursor:
+                params["cursor"] = cursor
+            page = self._read("GET", path, params=params, what=what or f"GET {path}")
+            yield from page.get("items", [])
+            cursor = page.get("next_cursor")
+            if not page.get("has_more") or not cursor:
+                return
+
+    # ------------------------------------------------------------------------ me
+    def me(self) -> dict[str, Any]:
+        return self._read("GET", "me", what="GET /me")
+
+    # ------------------------------------------------------------------ journals
+    def list_journals(self) -> list[dict[str, Any]]:
+        return list(self.paginate("journals", what="list journals"))
+
+    def create_journal(self, code: str, label: str) -> dict[str, Any]:
+        return self._write("POST", "journals", json_body={"code": code, "label": label},
+                           what=f"create journal {code}")
+
+    def journal_id(self, code: str, label: str, create: bool = True) -> int:
+        """The id of journal ``code`` (cached per client); created when missing and allowed."""
+        with self._cache_lock:
+            if code in self._journals:
+                return self._journals[code]
+        for attempt in range(3):
+            found = {j["code"]: j["id"] for j in self.list_journals()}
+            with self._cache_lock:
+                self._journals.update(found)
+            if code in found:
+                return found[code]
+            if not create:
+                raise MappingError(f"journal {code} does not exist in Pennylane and creating journals is off",
+                                   tenant=self.tenant)
+            try:
+                created = self.create_journal(code, label)
+            except (PennylaneAmbiguousWriteError, PennylaneDataError):
+                if attempt == 2:
+                    raise
+                continue  # maybe created (or created meanwhile): list again; codes are unique
+            with self._cache_lock:
+                self._journals[code] = created["id"]
+            return created["id"]
+        raise MappingError(f"journal {code} could not be found or created", tenant=self.tenant)
+
+    # ----------------------------------------------------------- ledger accounts
+    def list_ledger_accounts(self, numbers: list[str] | None = None) -> list[dict[str, Any]]:
+        if numbers is None:
+            return list(self.paginate("ledger_accounts", limit=ACCOUNTS_PAGE_LIMIT, what="list ledger accounts"))
+        out: list[dict[str, Any]] = []
+        unique = sorted(set(numbers))
+        for i in range(0, len(unique), 100):
+            chunk = unique[i:i + 100]
+            flt = [{"field": "number", "operator": "in", "value": chunk}] if len(chunk) > 1 \
+                else [{"field": "number", "operator": "eq", "value": chunk[0]}]
+            out.extend(self.paginate("ledger_accounts", filters=flt, limit=ACCOUNTS_PAGE_LIMIT,
+                                     what="list ledger accounts"))
+        return out
+
+    def create_ledger_account(self, number: str, label: str) -> dict[str, Any]:
+        return self._write("POST", "ledger_accounts", json_body={"number": number, "label": label},
+                           what=f"create ledger account {number}")
+
+    def ledger_account_ids(self, numbers: list[str], create_missing: bool) -> dict[str, int]:
+        """number → Pennylane id for every number (cached). Missing accounts are created with
+        their PCG label when ``create_missing``, else a MappingError names them all."""
+        from pipelines.accounting.pcg import label_for
+
+        wanted = sorted(set(numbers))
+        with self._cache_lock:
+            missing = [n for n in wanted if n not in self._accounts]
+        if missing:
+            found = {a["number"]: a["id"] for a in self.list_ledger_accounts(missing)}
+            with self._cache_lock:
+                self._accounts.update(found)
+            absent = [n for n in missing if n not in found]
+            if absent and not create_missing:
+                raise MappingError(
+                    f"ledger account(s) {', '.join(absent)} do not exist in Pennylane and creating missing "
+                    f"accounts is off for this tenant: create them in Pennylane or map to existing accounts",
+                    tenant=self.tenant, details={"missing_accounts": absent},
+                )
+            for number in absent:
+                try:
+                    label = label_for(number)
+                except ValueError as exc:
+                    raise MappingError(f"cannot create ledger account {number}: {exc}", tenant=self.tenant) from exc
+                try:
+                    created = self.create_ledger_account(number, label)
+                    acc_id = created["id"]
+                except (PennylaneAmbiguousWriteError, PennylaneDataError):
+                    # Maybe stored, or created meanwhile: numbers are unique, so look it up.
+                    again = {a["number"]: a["id"] for a in self.list_ledger_accounts([number])}
+                    if number not in again:
+                        raise
+                    acc_id = again[number]
+                with self._cache_lock:
+                    self._accounts[number] = acc_id
+        with self._cache_lock:
+            return {n: self._accounts[n] for n in wanted}
+
+    # ------------------------------------------------------------ ledger entries
+    def create_ledger_entry(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return self._write("POST", "ledger_entries", json_body=payload,
+                           what=f"create ledger entry {payload.get('piece_number') or payload.get('label')}")
+
+    def get_ledger_entry(self, entry_id: int) -> dict[str, Any]:
+        return self._read("GET", f"ledger_entries/{int(entry_id)}", what=f"get ledger entry {entry_id}")
+
+    def list_ledger_entries(self, journal_id: int | None = None, date: str | None = None,
+                            filters: list[dict[str, Any]] | None = None) -> Iterator[dict[str, Any]]:
+        flt = list(filters or [])
+        if journal_id is not None:
+            flt.append({"field": "journal_id", "operator": "eq", "value": str(journal_id)})
+        if date is not None:
+            flt.append({"field": "date", "operator": "eq", "value": str(date)})
+        return self.paginate("ledger_entries", filters=flt or None, what="list ledger entries")
+
+    def list_ledger_entry_lines(self, entry_id: int) -> list[dict[str, Any]]:
+        return list(self.paginate(f"ledger_entries/{int(entry_id)}/ledger_entry_lines",
+                                  what=f"list lines of ledger entry {entry_id}"))
+
+    def update_ledger_entry(self, entry_id: int, payload: dict[str, Any]) -> dict[str, Any]:
+        return self._write("PUT", f"ledger_entries/{int(entry_id)}", json_body=payload,
+                           what=f"update ledger entry {entry_id}")
+
+    # The Company API v2 spec has no DELETE /ledger_entries/{id}: entries are replaced in place
+    # (PUT with ledger_entry_lines create/update/delete), so no delete_ledger_entry here.
+
+    # ----------------------------------------------------------------- customers
+    def list_customers(self, filters: list[dict[str, Any]] | None = None) -> Iterator[dict[str, Any]]:
+        return self.paginate("customers", filters=filters, what="list customers")
+
+    def get_customer(self, customer_id: int) -> dict[str, Any]:
+        return self._read("GET", f"customers/{int(customer_id)}", what=f"get customer {customer_id}")
+
+    def create_company_customer(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return self._write("POST", "company_customers", json_body=payload, what="create company customer")
+
+    def create_individual_customer(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return self._write("POST", "individual_customers", json_body=payload, what="create individual customer")
+
+    def update_company_customer(self, customer_id: int, payload: dict[str, Any]) -> dict[str, Any]:
+        return self._write("PUT", f"company_customers/{int(customer_id)}", json_body=payload,
+                           what=f"update company customer {customer_id}")
+
+    def update_individual_customer(self, customer_id: int, payload: dict[str, Any]) -> dict[str, Any]:
+        return self._write("PUT", f"individual_customers/{int(customer_id)}", json_body=payload,
+                           what=f"update individual customer {customer_id}")
+
+    # ------------------------------------------------------------------ products
+    def list_products(self, filters: list[dict[str, Any]] | None = None) -> Iterator[dict[str, Any]]:
+        return self.paginate("products", filters=filters, what="list products")
+
+    def get_product(self, product_id: int) -> dict[str, Any]:
+        return self._read("GET", f"products/{int(product_id)}", what=f"get product {product_id}")
+
+    def create_product(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return self._write("POST", "products", json_body=payload, what="create product")
+
+    def update_product(self, product_id: int, payload: dict[str, Any]) -> dict[str, Any]:
+        return self._write("PUT", f"products/{int(product_id)}", json_body=payload,
+                           what=f"update product {product_id}")
+
+    # ---------------------------------------------- invoices and commercial documents
+    def list_customer_invoices(self, filters: list[dict[str, Any]] | None = None) -> Iterator[dict[str, Any]]:
+        """Invoices AND credit notes (credit notes have negative amounts)."""
+        return self.paginate("customer_invoices", filters=filters, what="list customer invoices")
+
+    def get_customer_invoice(self, invoice_id: int) -> dict[str, Any]:
+        return self._read("GET", f"customer_invoices/{int(invoice_id)}", what=f"get customer invoice {invoice_id}")
+
+    def list_invoice_lines(self, invoice_id: int) -> list[dict[str, Any]]:
+        return list(self.paginate(f"customer_invoices/{int(invoice_id)}/invoice_lines",
+                                  what=f"list lines of customer invoice {invoice_id}"))
+
+    def list_commercial_documents(self, filters: list[dict[str, Any]] | None = None) -> Iterator[dict[str, Any]]:
+        return self.paginate("commercial_documents", filters=filters, what="list commercial documents")
+
+    def get_commercial_document(self, document_id: int) -> dict[str, Any]:
+        return self._read("GET", f"commercial_documents/{int(document_id)}",
+                          what=f"get commercial document {document_id}")
+
+    def list_commercial_document_lines(self, document_id: int) -> list[dict[str, Any]]:
+        return list(self.paginate(f"commercial_documents/{int(document_id)}/invoice_lines",
+                                  what=f"list lines of commercial document {document_id}"))
+
+    # ------------------------------------------------------ suppliers and imports
+    def list_suppliers(self, filters: list[dict[str, Any]] | None = None) -> Iterator[dict[str, Any]]:
+        return self.paginate("suppliers", filters=filters, what="list suppliers")
+
+    def create_supplier(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return self._write("POST", "suppliers", json_body=payload, what="create supplier")
+
+    def upload_file_attachment(self, filename: str, content: bytes) -> dict[str, Any]:
+        return self._write("POST", "file_attachments", files={"file": (filename, content)},
+                           data={"filename": filename}, what=f"upload file {filename}")
+
+    def import_supplier_invoice(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """Pennylane de-duplicates supplier-invoice imports by file (409 on a second import)."""
+        return self._write("POST", "supplier_invoices/import", json_body=payload, what="import supplier invoice")
+
+    def list_supplier_invoices(self, filters: list[dict[str, Any]] | None = None) -> Iterator[dict[str, Any]]:
+        return self.paginate("supplier_invoices", filters=filters, what="list supplier invoices")
+
+    # ---------------------------------------------------------------- changelogs
+    def changelog(self, resource: str, start_date: str | None = None, cursor: str | None = None,
+                  limit: int = 1000) -> tuple[list[dict[str, Any]], str | None, bool]:
+        """One page of ``/changelogs/{resource}``: (items, next_cursor, has_more).
+
+        Pass ``start_date`` (RFC 3339, within 4 weeks) for the first call, then only ``cursor``:
+        Pennylane answers 400 to both together, 422 to a start date past its retention.
+        """
+        if start_date and cursor:
+            raise ValueError("changelog: pass start_date or cursor, not both (Pennylane answers 400)")
+        params = {"limit": limit, "start_date": start_date, "cursor": cursor}
+        page = self._read("GET", f"changelogs/{resource}", params=params, what=f"changelog {resource}")
+        return page.get("items", []), page.get("next_cursor"), bool(page.get("has_more"))
+
+
+def _clean(params: dict[str, Any] | None) -> dict[str, Any] | None:
+    if params is None:
+        return None
+    return {k: v for k, v in params.items() if v is not None}
+
+
+class PennylaneResource(dg.ConfigurableResource):
+    """Hands out one :class:`PennylaneClient` per tenant (its own company token).
+
+    Base URL: ``base_url_override`` if set, else ``$PENNYLANE_BASE_URL`` if set (demo, tests),
+    else the tenant's ``pennylane.base_url``. Clients are kept for the life of the resource so
+    that journal and account look-ups happen once per run.
+    """
+
+    base_url_override: str | None = None
+    timeout_seconds: float = 30.0
+
+    _clients: dict[str, PennylaneClient] = PrivateAttr(default_factory=dict)
+
+    def base_url_for(self, tenant: TenantConfig) -> str:
+        return self.base_url_override or os.environ.get("PENNYLANE_BASE_URL") or tenant.pennylane.base_url
+
+    def client_for(self, tenant: TenantConfig) -> PennylaneClient:
+        token = secret(tenant.pennylane.token_env, tenant=tenant.slug, what="Pennylane token")
+        base = self.base_url_for(tenant)
+        key = f"{tenant.slug}|{token_hash(token)}|{base}"
+        client = self._clients.get(key)
+        if client is None:
+            client = self._clients[key] = PennylaneClient(token, base, tenant=tenant.slug,
+                                                          timeout=self.timeout_seconds)
+        return client

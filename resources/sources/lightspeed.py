@@ -1,0 +1,343 @@
+"""Lightspeed Restaurant (K-Series) Financial API v2: one merchant business day per location.
+
+What it reads (vendor OpenAPI ``financial-api``, https://api-docs.lsk.lightspeed.app):
+
+- ``GET /f/v2/business-location/{businessLocationId}/sales-daily?date=YYYY-MM-DD&include=payments``
+  → ``{sales[], nextStartOfDayAsIso8601, dataComplete}``. The date is the merchant's *business
+  day* (it may start at e.g. 05:30), so an order closed at 00:30 belongs to the day before: the
+  POS already made the time-zone and day-boundary decision, we do not second-guess it.
+  Payments appear only with ``include=payments`` (documented). The endpoint is documented
+  without paging parameters (paging exists only on the ranged ``/sales`` endpoint), so one call
+  per location and day returns the whole day.
+- ``dataComplete: false`` → the day is *waiting* (``SourceDay(complete=False)``), never posted
+  half-done.
+
+Money is decimal strings (lines up to 6 decimals, payments 2 decimals, half-even rounded by
+Lightspeed); we convert with ``Decimal`` and round half-even to cents. A line's net is
+``totalNetAmountWithoutTax`` and its VAT ``taxAmount``; the TTC ``totalNetAmountWithTax`` must equal
+their sum (±1 cent of six-decimal rounding, then the TTC wins), or their sum plus ``serviceCharge``,
+which then becomes its own untaxed ``service_charge`` line (that is how the vendor's documented
+example adds up: 8.33 + 1.67 + 1.00 service = 11.00 paid). VAT: ``taxRatePercentage``
+("20.00") cross-checked with ``taxLines[].taxRate``, a multiplier ("1.2" → 20 %). The line's
+category is its accounting group's name. A payment's ``tip`` is carried next to
+``netAmountWithTax`` (the amount of the bill); the canonical amount is their sum.
+
+Auth is the OAuth2 bearer access token of the merchant (scope ``financial-api``), read from the
+env var named by ``source.credentials.access_token``. Refresh tokens are single-use and rotate,
+so renewing the token is left to the deployment's secret manager (a 401 is a mapping error:
+"re-authorize").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from typing import Any
+
+import httpx
+
+from pipelines.accounting.frames import (
+    CLOSURE_COLUMNS,
+    PAYMENT_COLUMNS,
+    SALES_LINE_COLUMNS,
+    empty_frame,
+    make_frame,
+    normalize_rate,
+)
+from resources.errors import MappingError, SourceDataError, TransientError
+from resources.http import RetryPolicy, send_with_retries
+from resources.sources.base import SalesPeriod, SourceDay
+from resources.tenants import TenantConfig, secret
+
+DEFAULT_BASE_URL = "https://api.lsk.lightspeed.app"
+SALES_DAILY_PATH = "/f/v2/business-location/{location}/sales-daily"
+# Sale types that move money. The others (SPLIT, TRANSFER, UPDATE, RECALL, FLOAT, TRANSITORY,
+# CROSS_BL, VOID, CANCEL) are account-keeping records of the till; they are listed in the notes.
+MONEY_SALE_TYPES = frozenset({"SALE", "REFUND"})
+
+
+# --------------------------------------------------------------------------- pure parsing
+
+
+def to_cents(value: Any) -> int:
+    """Decimal string (``"11.00"``, ``"1.666667"``) → integer cents, half-even like Lightspeed.
+
+    Raises ``ValueError`` when the value is not a finite decimal.
+    """
+    try:
+        amount = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise ValueError(f"{value!r} is not a decimal amount") from None
+    if not amount.is_finite():
+        raise ValueError(f"{value!r} is not a decimal amount")
+    return int((amount * 100).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
+
+
+def rate_from_multiplier(multiplier: Any) -> str:
+    """Lightspeed ``taxLines[].taxRate`` is a multiplier: ``"1.2"`` → ``"20"``, ``"1.055"`` → ``"5.5"``."""
+    pct = (Decimal(str(multiplier)) - 1) * 100
+    if pct < 0:
+        raise ValueError(f"tax multiplier {multiplier!r} is below 1")
+    text = format(pct.normalize(), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+class _Ctx:
+    """Where we are, so that every error names tenant, day, record and field."""
+
+    def __init__(self, tenant: str, day: str):
+        self.tenant, self.day = tenant, day
+
+    def error(self, message: str, record: str, field: str) -> SourceDataError:
+        return SourceDataError(message, tenant=self.tenant, day=self.day, record=record, field_name=field)
+
+    def cents(self, value: Any, record: str, field: str) -> int:
+        try:
+            return to_cents(value)
+        except ValueError as exc:
+            raise self.error(str(exc), record, field) from None
+
+
+def _line_rate(line: dict, ctx: _Ctx, record: str) -> str | None:
+    """The line's VAT rate in percent, from ``taxRatePercentage`` and the ``taxLines`` multipliers."""
+    rates: set[str] = set()
+    for i, tl in enumerate(line.get("taxLines") or []):
+        if tl.get("taxRate") in (None, ""):
+            continue
+        try:
+            rates.add(rate_from_multiplier(tl["taxRate"]))
+        except (InvalidOperation, ValueError) as exc:
+            raise ctx.error(f"tax multiplier {tl['taxRate']!r} is not valid", record,
+                            f"taxLines[{i}].taxRate") from exc
+    if len(rates) > 1:
+        raise ctx.error(f"one line carries several VAT rates {sorted(rates)}; a French sales line has one",
+                        record, "taxLines")
+    pct = line.get("taxRatePercentage")
+    if pct not in (None, ""):
+        try:
+            rate = normalize_rate(pct)
+        except ValueError as exc:
+            raise ctx.error(f"{pct!r} is not a VAT rate", record, "taxRatePercentage") from exc
+        if rates and rate not in rates:
+            raise ctx.error(
+                f"taxRatePercentage {pct!r} disagrees with the tax multiplier ({sorted(rates)[0]} %)",
+                record, "taxLines[0].taxRate")
+        return rate
+    return next(iter(rates)) if rates else None
+
+
+def _tax_included(line: dict) -> bool:
+    flags = {bool(tl.get("taxIncluded")) for tl in line.get("taxLines") or [] if "taxIncluded" in tl}
+    return flags != {False}  # inclusive unless every tax line says otherwise (French tills are TTC)
+
+
+def parse_sale(sale: dict, *, location: str, country: str, currency: str, ctx: _Ctx
+               ) -> tuple[list[dict], list[dict]]:
+    """One K-Series ``Sale`` → canonical line rows and payment rows (signed cents)."""
+    order_id = str(sale.get("accountFiscId") or sale.get("accountReference") or "")
+    if not order_id:
+        raise ctx.error("sale without accountFiscId", str(sale.get("receiptId") or "?"), "accountFiscId")
+    is_refund = sale.get("type") == "REFUND"
+    lines: list[dict] = []
+    for i, line in enumerate(sale.get("salesLines") or []):
+        line_id = str(line.get("id") or f"{order_id}-{i + 1}")
+        record = f"{order_id}/{line_id}"
+        net = ctx.cents(line.get("totalNetAmountWithoutTax") or "0", record, "totalNetAmountWithoutTax")
+        vat = ctx.cents(line.get("taxAmount") or "0", record, "taxAmount")
+        gross = net + vat
+        service = 0
+        if _tax_included(line) and line.get("totalNetAmountWithTax") not in (None, ""):
+            total = ctx.cents(line["totalNetAmountWithTax"], record, "totalNetAmountWithTax")
+            residual = total - gross
+            charge = ctx.cents(line.get("serviceCharge") or "0", record, "serviceCharge")
+            if charge and residual == charge:
+                service = charge  # untaxed service charge carried in the TTC total (vendor example)
+            elif abs(residual) <= 1:
+                gross, net = total, total - vat  # six-decimal amounts rounded apart: trust the TTC
+            else:
+                raise ctx.error(
+                    f"totalNetAmountWithTax {line['totalNetAmountWithTax']} != totalNetAmountWithoutTax "
+                    f"{line.get('totalNetAmountWithoutTax')} + taxAmount {line.get('taxAmount')}"
+                    + (f" + serviceCharge {line.get('serviceCharge')}" if charge else ""),
+                    record, "totalNetAmountWithTax")
+        rate = _line_rate(line, ctx, record)
+        if rate is None:
+            if vat:
+                raise ctx.error("a taxed line has neither taxRatePercentage nor taxLines", record,
+                                "taxRatePercentage")
+            rate = "0"
+        if is_refund and gross + service > 0:
+            raise ctx.error(f"a REFUND sale has a positive line amount ({gross + service} cents)", record,
+                            "totalNetAmountWithTax")
+        try:
+            quantity = float(Decimal(str(line.get("quantity") or "0")))
+        except InvalidOperation as exc:
+            raise ctx.error(f"{line.get('quantity')!r} is not a quantity", record, "quantity") from exc
+        group = line.get("accountingGroup") or {}
+        row = {
+            "order_id": order_id, "line_id": line_id, "location": location, "kind": "item",
+            "product_id": "", "sku": str(line.get("sku") or ""),
+            "category": str(group.get("name") or line.get("statisticGroup") or ""),
+            "quantity": quantity, "net_cents": net, "vat_rate": rate, "vat_cents": vat,
+            "gross_cents": gross, "country": country, "is_refund": is_refund,
+            "currency": str(line.get("currency") or currency),
+        }
+        lines.append(row)
+        if service:
+            lines.append({**row, "line_id": f"{line_id}-service", "kind": "service_charge", "sku": "",
+                          "quantity": 1.0, "net_cents": service, "vat_rate": "0", "vat_cents": 0,
+                          "gross_cents": service})
+    payments: list[dict] = []
+    for i, pay in enumerate(sale.get("payments") or []):
+        payment_id = str(pay.get("uuid") or pay.get("fiscId") or f"{order_id}-P{i + 1}")
+        record = f"{order_id}/{payment_id}"
+        bill = ctx.cents(pay.get("netAmountWithTax"), record, "netAmountWithTax")
+        tip = ctx.cents(pay.get("tip") or "0", record, "tip")
+        if tip < 0:
+            raise ctx.error(f"negative tip ({tip} cents): a refunded tip cannot be booked", record, "tip")
+        method = str(pay.get("description") or pay.get("code") or "")
+        if not method:
+            raise ctx.error("payment without a method name", record, "description")
+        amount = bill + tip
+        if is_refund and amount > 0:
+            raise ctx.error(f"a REFUND sale has a positive payment ({amount} cents)", record,
+                            "netAmountWithTax")
+        payments.append({
+            "order_id": order_id, "payment_id": payment_id, "location": location, "method": method,
+            "amount_cents": amount, "tip_cents": tip, "is_refund": is_refund or amount < 0,
+            "currency": str(pay.get("currency") or currency),
+        })
+    return lines, payments
+
+
+def parse_business_days(
+    days: Iterable[tuple[date, str, dict]], *, tenant: TenantConfig, origin: str = ""
+) -> SourceDay:
+    """Parse ``sales-daily`` responses ``(business day, business location id, payload)``.
+
+    Pure: no I/O. A response with ``dataComplete`` false makes the whole period *waiting*.
+    """
+    lines: list[dict] = []
+    payments: list[dict] = []
+    notes: list[str] = []
+    waiting: list[str] = []
+    for day, location, payload in days:
+        ctx = _Ctx(tenant.slug, day.isoformat())
+        if not isinstance(payload, dict) or not isinstance(payload.get("sales"), list):
+            raise ctx.error("sales-daily response has no 'sales' array", f"location {location}", "sales")
+        if payload.get("dataComplete") is not True:
+            waiting.append(f"location {location} day {day.isoformat()}")
+            continue
+        skipped: dict[str, int] = {}
+        for sale in payload["sales"]:
+            kind = str(sale.get("type") or "SALE")
+            if sale.get("cancelled") or kind not in MONEY_SALE_TYPES:
+                label = "cancelled" if sale.get("cancelled") else kind
+                skipped[label] = skipped.get(label, 0) + 1
+                continue
+            sl, sp = parse_sale(sale, location=str(location), country=tenant.country,
+                                currency=tenant.currency, ctx=ctx)
+            lines.extend(sl)
+            payments.extend(sp)
+        if skipped:
+            notes.append(f"location {location} {day.isoformat()}: skipped sales without money movement: "
+                         + ", ".join(f"{k}×{v}" for k, v in sorted(skipped.items())))
+    if waiting:
+        return SourceDay(complete=False, origin=origin, notes=notes,
+                         waiting_reason="Lightspeed dataComplete is false for " + ", ".join(waiting))
+    return SourceDay(
+        sales_lines=make_frame(lines, SALES_LINE_COLUMNS),
+        payments=make_frame(payments, PAYMENT_COLUMNS),
+        closure_totals=empty_frame(CLOSURE_COLUMNS),
+        notes=notes,
+        origin=origin,
+    )
+
+
+# --------------------------------------------------------------------------- HTTP client
+
+
+class LightspeedClient:
+    """Thin httpx client for the Financial API v2 (bearer token, retries on 429/5xx)."""
+
+    def __init__(self, base_url: str, token: str, *, tenant: str, policy: RetryPolicy | None = None,
+                 transport: httpx.BaseTransport | None = None, timeout: float = 30.0):
+        self.tenant = tenant
+        self.policy = policy or RetryPolicy()
+        self.http = httpx.Client(
+            base_url=base_url.rstrip("/"), transport=transport, timeout=timeout,
+            headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+        )
+
+    def sales_daily(self, location: str, day: date) -> dict:
+        request = self.http.build_request(
+            "GET", SALES_DAILY_PATH.format(location=location),
+            params={"date": day.isoformat(), "include": "payments"},
+        )
+        what = f"Lightspeed sales-daily location {location} {day.isoformat()}"
+        response = send_with_retries(self.http, request, policy=self.policy, what=what)
+        return self._json(response, what, day)
+
+    def _json(self, response: httpx.Response, what: str, day: date) -> dict:
+        status = response.status_code
+        if status == 200:
+            return response.json()
+        try:
+            detail = response.json().get("error") or response.text
+        except ValueError:
+            detail = response.text
+        kw = {"tenant": self.tenant, "day": day.isoformat()}
+        if status in (401, 403):
+            raise MappingError(f"{what}: HTTP {status} ({detail}); re-authorize the Lightspeed "
+                               "connection (scope financial-api)", **kw)
+        if status == 404:
+            raise MappingError(f"{what}: HTTP 404 ({detail}); check source.settings.business_location_ids",
+                               **kw)
+        if status == 400:
+            raise SourceDataError(f"{what}: HTTP 400: {detail}", **kw)
+        raise TransientError(f"{what}: HTTP {status} after retries: {detail}", **kw)
+
+    def close(self) -> None:
+        self.http.close()
+
+
+class LightspeedSource:
+    """``SalesSource`` for Lightspeed K-Series tenants.
+
+    Settings: ``business_location_ids`` (list of ids). Credentials: ``access_token`` (env var name).
+    """
+
+    def __init__(self, tenant: TenantConfig, warehouse: Any = None, *,
+                 transport: httpx.BaseTransport | None = None, policy: RetryPolicy | None = None):
+        self.tenant = tenant
+        settings = tenant.source.settings
+        ids = settings.get("business_location_ids") or []
+        if isinstance(ids, str | int):
+            ids = [ids]
+        if not ids:
+            raise MappingError("source.settings.business_location_ids is empty (Lightspeed business "
+                               "location ids, see GET /f/data/businesses)", tenant=tenant.slug)
+        self.locations = [str(i) for i in ids]
+        env = tenant.source.credentials.get("access_token")
+        if not env:
+            raise MappingError("source.credentials.access_token (env var name) is missing", tenant=tenant.slug)
+        token = secret(env, tenant=tenant.slug, what="Lightspeed access token")
+        self.base_url = tenant.source.base_url or DEFAULT_BASE_URL
+        self.client = LightspeedClient(self.base_url, token, tenant=tenant.slug, policy=policy,
+                                       transport=transport)
+
+    def fetch(self, period: SalesPeriod) -> SourceDay:
+        responses = []
+        for day in period.days():
+            for location in self.locations:
+                payload = self.client.sales_daily(location, day)
+                responses.append((day, location, payload))
+                if payload.get("dataComplete") is not True:
+                    # No point downloading the rest of the period: it will not be posted now.
+                    return parse_business_days(responses, tenant=self.tenant, origin=self.base_url)
+        return parse_business_days(responses, tenant=self.tenant, origin=self.base_url)
+
+    def close(self) -> None:
+        self.client.close()
+
