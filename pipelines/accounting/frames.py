@@ -61,22 +61,22 @@ CLOSURE_COLUMNS = {
 }
 
 
-def normalize_rate(value: object) -> str:
-    """``20`` / ``"20.0"`` / ``0.055`` (fraction) → ``"20"`` / ``"20"`` / ``"5.5"``.
-
-    Sources give rates as percent (``20``, ``"5.50"``) or as fractions (``0.2``); a value
-    strictly between 0 and 1 is read as a fraction. The result is the shortest exact decimal.
-    """
+def normalize_rate(value: object, *, fraction: bool = False) -> str:
+    """A VAT rate in percent as its shortest exact text: ``20`` / ``"20.0"`` / ``"5.50"`` →
+    ``"20"`` / ``"20"`` / ``"5.5"``. With ``fraction=True`` the source gives fractions
+    (Shopify's ``0.2``), multiplied by 100. Never guesses: 0.9 % (Corsica) is a real percent.
+    Raises ``ValueError`` for anything that is not a finite, non-negative decimal."""
     if isinstance(value, float):
         value = repr(value)
     try:
         d = Decimal(str(value).strip().rstrip("%"))
     except InvalidOperation as exc:
         raise ValueError(f"not a VAT rate: {value!r}") from exc
-    if 0 < d < 1:
+    if not d.is_finite() or d < 0:
+        raise ValueError(f"not a VAT rate: {value!r}")
+    if fraction:
         d = d * 100
-    d = d.normalize()
-    text = format(d, "f")
+    text = format(d.normalize(), "f")
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return text or "0"
@@ -105,7 +105,11 @@ def make_frame(rows: list[dict], columns: dict[str, str]) -> pd.DataFrame:
     for col, dtype in columns.items():
         if dtype == "string":
             df[col] = df[col].fillna("").astype("string")
+        elif dtype == "bool":
+            df[col] = df[col].fillna(False).astype(bool)  # a row that does not say is not a refund
         else:
+            if df[col].isna().any():
+                raise ValueError(f"column {col}: {int(df[col].isna().sum())} row(s) without a value")
             df[col] = df[col].astype(dtype)
     return df
 

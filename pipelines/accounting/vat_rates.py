@@ -28,26 +28,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
+
+from pipelines.accounting.frames import normalize_rate
 
 
 def canonical_rate(rate: object) -> str:
-    """A rate already in percent → its shortest exact text: ``"5.50"`` → ``"5.5"``, ``20`` → ``"20"``.
-
-    Unlike :func:`pipelines.accounting.frames.normalize_rate` (for raw source values) this never
-    reads a value below 1 as a fraction: canonical frames hold percents, and 0.9 % (Corsica)
-    is a real rate. Raises ``ValueError`` on anything that is not a non-negative decimal.
-    """
-    try:
-        d = Decimal(str(rate).strip())
-    except InvalidOperation as exc:
-        raise ValueError(f"not a VAT rate in percent: {rate!r}") from exc
-    if not d.is_finite() or d < 0:
-        raise ValueError(f"not a VAT rate in percent: {rate!r}")
-    text = format(d.normalize(), "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text or "0"
+    """A rate already in percent → its shortest exact text (``"5.50"`` → ``"5.5"``): this is
+    :func:`pipelines.accounting.frames.normalize_rate`, which never reads 0.9 % as a fraction."""
+    return normalize_rate(rate)
 
 
 @dataclass(frozen=True)

@@ -84,7 +84,7 @@ def _rate(item: dict, ctx: _Ctx, record: str) -> str:
     for name in ("tax_value", "vat"):
         if item.get(name) not in (None, ""):
             try:
-                found[name] = normalize_rate(item[name])
+                found[name] = normalize_rate(item[name], fraction=name == "vat")
             except ValueError as exc:
                 raise ctx.error(f"{item[name]!r} is not a VAT rate", record, name) from exc
     if not found:

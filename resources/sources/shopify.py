@@ -106,7 +106,7 @@ def _line_rate(tax_lines: list[dict], ctx: _Ctx, record: str, field: str) -> str
     rates = set()
     for i, tl in enumerate(tax_lines or []):
         try:
-            rates.add(normalize_rate(tl.get("rate")))
+            rates.add(normalize_rate(tl.get("rate"), fraction=True))
         except ValueError as exc:
             raise ctx.error(str(exc), record, f"{field}[{i}].rate") from exc
     if len(rates) > 1:

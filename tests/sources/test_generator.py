@@ -31,7 +31,7 @@ DST_START = date(2026, 3, 29)  # clocks go forward in Paris: a 23-hour business 
         (-3, "20", (-2, -1)),  # refunds mirror sales
         (1000, "2.1", (979, 21)),  # 20.57 → 21
         (999, "0", (999, 0)),
-        (2250, "0.1", (2045, 205)),  # a fraction (0.1) is read as 10 %
+        (2250, "0.9", (2230, 20)),  # 0.9 % (Corsica) is a percent, never read as a fraction
     ],
 )
 def test_split_gross_extracts_vat_from_the_gross_half_up(gross, rate, expected):
