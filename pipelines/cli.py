@@ -5,6 +5,12 @@
     pennylane-sync backfill TENANT [--from DATE] [--to DATE] [--url http://127.0.0.1:3000]
     pennylane-sync toporder activate TENANT
     pennylane-sync unmapped TENANT
+    pennylane-sync stock import-now TENANT [--full]      the stock job for one tenant, now
+    pennylane-sync stock levels TENANT [--day DATE]
+    pennylane-sync stock receipts TENANT --csv FILE [--send]
+    pennylane-sync stock send-receipt TENANT RECEIPT_ID
+    pennylane-sync stock disconnect|reconnect TENANT
+    pennylane-sync stock merge-flags TENANT
 
 ``sync`` runs each period through Dagster in this process, against the instance in
 ``$DAGSTER_HOME`` (so the runs show in the UI), prints one line per period and exits 1 if any
@@ -221,6 +227,81 @@ def cmd_unmapped(args) -> int:
     return 0
 
 
+def _stock_store():
+    from resources.stock.store import StockStore
+    from resources.warehouse import default_url, warehouse_for
+
+    _dagster_home()
+    return StockStore(warehouse_for(os.environ.get("WAREHOUSE_URL") or default_url()))
+
+
+def cmd_stock(args) -> int:
+    tenant = _tenant(args)
+    if not tenant.stock.enabled:
+        print(f"stock is not enabled for {tenant.slug} (stock.enabled in its tenant file)", file=sys.stderr)
+        return EXIT_USAGE
+    store = _stock_store()
+    from pipelines.stock import operations
+
+    if args.action == "import-now":
+        return _stock_import_now(tenant, full=args.full)
+    if args.action == "levels":
+        frame = operations.current_levels(store, tenant, args.day.isoformat() if args.day else None)
+        print(frame.to_string(index=False) if len(frame) else "no stock yet")
+        return 0
+    if args.action in ("disconnect", "reconnect"):
+        getattr(operations, args.action)(store, tenant.slug)
+        print(f"{tenant.slug}: stock sync {args.action}ed")
+        return 0
+    if args.action == "merge-flags":
+        flags = operations.merge_flags(store, tenant.slug)
+        for f in flags:
+            print(f)
+        print(f"{len(flags)} product(s) flagged for merge")
+        return 0
+    from pipelines.stock.receipts import import_receipts_csv, send_receipt
+    from resources.pennylane import PennylaneResource
+
+    if args.action == "receipts":
+        if not args.csv:
+            print("--csv FILE is required", file=sys.stderr)
+            return EXIT_USAGE
+        ids = import_receipts_csv(store, tenant, args.csv)
+        print(f"{len(ids)} receipt(s) recorded: {', '.join(ids)}")
+        targets = ids if args.send else []
+    else:  # send-receipt
+        targets = [args.receipt_id]
+    if targets:
+        client = PennylaneResource().client_for(tenant)
+        for rid in targets:
+            print(f"receipt {rid} → Pennylane supplier invoice {send_receipt(store, tenant, client, rid)}")
+    return 0
+
+
+def _stock_import_now(tenant, *, full: bool) -> int:
+    """Launch the stock job for one tenant, now, in-process (the UI's "import now")."""
+    import dagster as dg
+
+    from pipelines.definitions import build_resources
+    from pipelines.partitions import TENANT_DIMENSION, partition_key
+    from pipelines.stock import stock_assets
+    from pipelines.stock.schedules import stock_partition_day
+
+    instance = dg.DagsterInstance.get()
+    if not instance.has_dynamic_partition(TENANT_DIMENSION, tenant.slug):
+        instance.add_dynamic_partitions(TENANT_DIMENSION, [tenant.slug])
+    day = stock_partition_day(tenant, datetime.now(UTC))
+    tags = {"pennylane-sync/tenant": tenant.slug, "pennylane-sync/trigger": "cli-import-now"}
+    if full:
+        tags["pennylane-sync/full"] = "true"
+    result = dg.materialize(stock_assets, partition_key=partition_key(tenant.slug, day), instance=instance,
+                            resources=build_resources(), tags=tags, raise_on_error=False,
+                            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}})
+    status = "ok" if result.success else "FAILED"
+    print(f"{tenant.slug} stock import {status} (run {result.run_id}, partition {day})")
+    return 0 if result.success else EXIT_FAILED
+
+
 def _date(value: str) -> date:
     return date.fromisoformat(value)
 
@@ -255,6 +336,17 @@ def build_parser() -> argparse.ArgumentParser:
     u = sub.add_parser("unmapped", help="payment methods and categories without an account")
     u.add_argument("tenant")
     u.set_defaults(func=cmd_unmapped)
+
+    k = sub.add_parser("stock", help="stock kept in step with Pennylane")
+    k.add_argument("action", choices=["import-now", "levels", "receipts", "send-receipt", "disconnect",
+                                      "reconnect", "merge-flags"])
+    k.add_argument("tenant")
+    k.add_argument("receipt_id", nargs="?")
+    k.add_argument("--full", action="store_true", help="import-now: re-list every document")
+    k.add_argument("--day", type=_date, help="levels: end of this day (default: today)")
+    k.add_argument("--csv", help="receipts: CSV file (receipt_id,date,supplier,sku,quantity,unit_cost[,vat_rate,location,name])")
+    k.add_argument("--send", action="store_true", help="receipts: also send them to Pennylane")
+    k.set_defaults(func=cmd_stock)
     return p
 
 

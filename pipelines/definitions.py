@@ -14,6 +14,7 @@ from pipelines.sales.automation import (
     toporder_inbox_sensor,
     waiting_days_sensor,
 )
+from pipelines.stock import stock_assets, stock_jobs, stock_schedules
 from resources.pennylane import PennylaneResource
 from resources.tenants import TenantRegistryResource
 from resources.warehouse import WarehouseResource
@@ -31,9 +32,9 @@ def build_resources() -> dict:
 
 
 defs = dg.Definitions(
-    assets=[*sales_assets],
-    jobs=[sales_job],
-    schedules=[daily_sales_schedule],
+    assets=[*sales_assets, *stock_assets],
+    jobs=[sales_job, *stock_jobs],
+    schedules=[daily_sales_schedule, *stock_schedules],
     sensors=[tenant_registry_sensor, waiting_days_sensor, toporder_inbox_sensor, partition_failure_alerts],
     resources=build_resources(),
 )

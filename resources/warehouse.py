@@ -29,6 +29,7 @@ TABLE_MODULES = (
     "resources.posting",
     "resources.alerts",
     "resources.sources.toporder",
+    "resources.stock.tables",
 )
 
 
