@@ -158,12 +158,15 @@ def waiting_days_sensor(context: dg.SensorEvaluationContext, tenants: TenantRegi
 )
 def toporder_inbox_sensor(context: dg.SensorEvaluationContext, tenants: TenantRegistryResource,
                           warehouse: WarehouseResource):
-    from resources.sources.toporder import scan_inbox
+    from resources.sources.toporder import InboxNotice, scan_inbox
 
     registry = {s: t for s, t in tenants.all().items() if t.source.type == "toporder" and t.active}
     if not registry:
         return dg.SkipReason("no active Toporder tenant")
-    files = scan_inbox(warehouse.get(), registry)
+    notices: list[InboxNotice] = []
+    files = scan_inbox(warehouse.get(), registry, notices=notices)
+    for notice in notices:  # refused files (pre-activation, malformed, inconsistent), unknown inboxes
+        context.log.warning(f"{notice.kind}: {notice.path.name}: {notice.message}")
     known = set(context.instance.get_dynamic_partitions(TENANT_DIMENSION))
     requests = []
     for f in files[:MAX_REQUESTS_PER_TICK]:
