@@ -68,7 +68,7 @@ def cmd_tenants(args) -> int:
     return 0
 
 
-def run_periods(tenant, keys: Sequence[str], *, instance=None, resources=None, out=sys.stdout,
+def run_periods(tenant, keys: Sequence[str], *, instance=None, resources=None, out=None,
                 log_level: str = os.environ.get("PENNYLANE_SYNC_LOG_LEVEL", "WARNING")) -> list[dict]:
     """Materialize the sales assets for each period key, one run each; returns a row per period."""
     import dagster as dg
@@ -83,6 +83,7 @@ def run_periods(tenant, keys: Sequence[str], *, instance=None, resources=None, o
     if not instance.has_dynamic_partition(TENANT_DIMENSION, tenant.slug):
         instance.add_dynamic_partitions(TENANT_DIMENSION, [tenant.slug])
     warehouse = resources["warehouse"].get()
+    out = out or sys.stdout
     rows = []
     for key in keys:
         result = dg.materialize(
@@ -103,7 +104,8 @@ def summarize_run(result, warehouse, slug: str, key: str) -> dict:
         failures = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
         error_class, message = classify_failure(failures)
         return {"tenant": slug, "period": key, "status": "failed", "error_class": error_class,
-                "detail": f"{error_class}: {message}", "run_id": result.run_id}
+                "detail": message if message.startswith(f"[{error_class}]") else f"[{error_class}] {message}",
+                "run_id": result.run_id}
     status = warehouse.get_day_status(slug, key) or {}
     detail = status.get("reason") or ""
     posted = [m for m in result.asset_materializations_for_node("pennylane_entries")]

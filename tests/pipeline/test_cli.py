@@ -1,0 +1,115 @@
+"""The data team's CLI: sync over a date range in-process, tenants, unmapped methods, and a
+backfill launched through a real webserver's GraphQL API."""
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from pipelines.cli import main
+from resources.emulators.generator import generate_day
+from resources.emulators.server import free_port
+from tests.pipeline.test_sales_e2e import DAY, _day_with_unknown_rate
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def cli_env(world, tmp_path, monkeypatch):
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("WAREHOUSE_URL", world.warehouse.url)
+    monkeypatch.setenv("TENANTS_DIR", str(world.registry_dir))
+    return world
+
+
+def test_sync_prints_a_line_per_day_and_exits_non_zero_when_a_day_failed(cli_env, capsys):
+    world = cli_env
+    consumer, token = world.add_chift_tenant("bistro", start_date="2026-11-18")
+    world.chift.add_day(consumer, generate_day("restaurant", DAY.replace(day=18), seed=1))
+    world.chift.add_day(consumer, generate_day("restaurant", DAY.replace(day=19), seed=2))
+    world.chift.add_day(consumer, _day_with_unknown_rate())  # the 20th: a 7 % line
+
+    code = main(["sync", "bistro", "--from", "2026-11-17", "--to", "2026-11-20"])
+    out = capsys.readouterr().out.splitlines()
+    assert code == 1
+    days = [line.split()[:3] for line in out if line.startswith("bistro ")]
+    assert days == [["bistro", "2026-11-18", "posted"], ["bistro", "2026-11-19", "posted"],
+                    ["bistro", "2026-11-20", "failed"]]
+    failed = next(line for line in out if "2026-11-20" in line)
+    assert "[source] tenant bistro, day 2026-11-20, record order T-1 line T-1-2, field vat_rate" in failed
+    assert out[-1] == "3 period(s): 2 ok, 1 failed"
+    assert [e["date"] for e in world.received(token)] == ["2026-11-18", "2026-11-19"]
+
+
+def test_tenants_validate_names_the_bad_file(registry_dir, write_tenant, capsys):
+    write_tenant("good")
+    write_tenant("broken", siret="12345678901234")
+    assert main(["--dir", str(registry_dir), "tenants", "validate"]) == 1
+    err = capsys.readouterr().err
+    assert "broken.yaml" in err and "SIRET" in err
+
+
+def test_unmapped_lists_methods_seen_without_an_exact_mapping(cli_env, capsys):
+    world = cli_env
+    consumer, _ = world.add_chift_tenant(
+        "bistro", start_date="2026-11-01", accounting={"payment_methods": {"Carte bancaire": "511500"}})
+    world.chift.add_day(consumer, generate_day("restaurant", DAY, seed=7))
+    assert world.run("bistro", "2026-11-20").success
+    assert main(["unmapped", "bistro"]) == 0
+    out = capsys.readouterr().out
+    assert "'Espèces'" in out and "530" in out and "recognised default" in out
+    assert "'Carte bancaire'" not in out
+    if "Lydia" in out:
+        assert "UNKNOWN" in out
+
+
+@pytest.fixture
+def webserver(tmp_path, registry_dir):
+    home = tmp_path / "webhome"
+    home.mkdir()
+    port = free_port()
+    env = {**os.environ, "DAGSTER_HOME": str(home), "TENANTS_DIR": str(registry_dir)}
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).with_name("dagster-webserver")), "-w", str(REPO / "workspace.yaml"),
+         "-h", "127.0.0.1", "-p", str(port)],
+        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{url}/server_info", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.5)
+        else:
+            pytest.fail("dagster-webserver did not start")
+        yield url, home
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def test_backfill_is_launched_through_the_webservers_graphql_api(webserver, write_tenant, registry_dir, capsys):
+    import dagster as dg
+
+    url, home = webserver
+    write_tenant("acme", start_date="2026-11-10")
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        instance.add_dynamic_partitions("tenant", ["acme"])
+        code = main(["--dir", str(registry_dir), "backfill", "acme", "--from", "2026-11-12", "--to", "2026-11-14",
+                     "--url", url])
+        out = capsys.readouterr().out
+        assert code == 0, out
+        assert "3 period(s) 2026-11-12 → 2026-11-14" in out
+        [backfill] = instance.get_backfills()
+        targets = {(p.asset_key.to_user_string(), p.partition_key)
+                   for p in backfill.asset_backfill_data.target_subset.iterate_asset_partitions()}
+        assert targets == {(a, f"2026-11-{d}|acme") for a in ("daily_sales", "journal_lines", "pennylane_entries")
+                           for d in (12, 13, 14)}
+        assert backfill.tags["pennylane-sync/tenant"] == "acme"
