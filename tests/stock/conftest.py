@@ -27,10 +27,13 @@ _SEQ = itertools.count(1)
 
 
 @pytest.fixture(scope="session")
-def emulator(tmp_path_factory):
-    app = create_app(tmp_path_factory.mktemp("pl") / "pennylane.db", rate_limit=False)
+def emulator(tmp_path_factory, pennylane_spec):
+    """One emulator for the stock tests; every request they send is checked against the spec."""
+    app = create_app(tmp_path_factory.mktemp("pl") / "pennylane.db", rate_limit=False, validate_spec=pennylane_spec)
     with serve(app) as srv:
         yield srv
+    if app.spec_violations:
+        pytest.fail("requests that break the Pennylane spec:\n" + "\n".join(map(str, app.spec_violations)))
 
 
 def make_tenant(slug: str, **stock: Any) -> TenantConfig:
