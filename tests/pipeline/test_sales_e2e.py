@@ -2,7 +2,7 @@
 Pennylane emulator, over real sockets, every Pennylane request validated against the spec."""
 
 from collections import defaultdict
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import dagster as dg
@@ -100,16 +100,20 @@ def test_a_day_whose_closure_is_still_open_waits_without_posting_or_failing(worl
     assert world.warehouse.get_day_status("bistro", "2026-11-20")["status"] == "posted"
 
 
-def _day_with_unknown_rate() -> SimDay:
-    when = __import__("datetime").datetime(2026, 11, 20, 12, 30, tzinfo=__import__("datetime").UTC)
+def _one_order_day(rate2: str = "7", paid: int = 2140, method: str = "Carte bancaire") -> SimDay:
+    when = datetime(2026, 11, 20, 12, 30, tzinfo=UTC)
     order = SimOrder(
         order_id="T-1", location_id="loc-1", closed_at=when,
         lines=[SimLine("T-1-1", "P1", "SKU1", "Menu", "Plats", Decimal(1), 1070, "10", 0),
-               SimLine("T-1-2", "P2", "SKU2", "Livre", "Librairie", Decimal(1), 1070, "7", 0)],
-        payments=[SimPayment("T-1-p", "Carte bancaire", 2140)],
+               SimLine("T-1-2", "P2", "SKU2", "Livre", "Librairie", Decimal(1), 1070, rate2, 0)],
+        payments=[SimPayment("T-1-p", method, paid)],
     )
     return SimDay(day=DAY, timezone="Europe/Paris", currency="EUR",
                   locations=[SimLocation("loc-1", "Salle", "Europe/Paris")], orders=[order])
+
+
+def _day_with_unknown_rate() -> SimDay:
+    return _one_order_day(rate2="7")
 
 
 @pytest.fixture
@@ -153,3 +157,47 @@ def test_an_unknown_vat_rate_fails_the_blocking_check_posts_nothing_and_alerts_o
     assert "vat_rate" in alert["message"] and "T-1" in alert["message"]
     assert alert["run_url"].endswith(f"/runs/{result.run_id}")
     assert "source system" in alert["owner"]
+
+
+def _alerts_for(world, result) -> None:
+    run = world.instance.get_run_by_id(result.run_id)
+    [failure] = world.instance.all_logs(result.run_id, of_type=dg.DagsterEventType.RUN_FAILURE)
+    partition_failure_alerts(dg.build_run_status_sensor_context(
+        sensor_name="partition_failure_alerts", dagster_instance=world.instance, dagster_run=run,
+        dagster_event=failure.dagster_event, resources=world.resources(),
+    ).for_run_failure())
+
+
+def test_an_unbalanced_day_fails_entry_balanced_and_posts_nothing(world, webhook):
+    route, received = webhook
+    consumer, token = world.add_chift_tenant("bistro", start_date="2026-11-01", alerts={"routes": [route]})
+    world.chift.add_day(consumer, _one_order_day(rate2="20", paid=2000))  # 21.40 sold, 20.00 paid
+
+    result = world.run("bistro", "2026-11-20")
+    assert not result.success
+    checks = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    assert checks["entry_balanced"].passed is False
+    assert world.received(token) == []
+    _alerts_for(world, result)
+    [alert] = received
+    assert alert["error_class"] == "source"
+    assert "debit" in alert["message"].lower() and "credit" in alert["message"].lower()
+
+
+def test_strict_mode_unknown_method_is_a_mapping_error_for_the_accountant(world, webhook):
+    route, received = webhook
+    consumer, token = world.add_chift_tenant("bistro", start_date="2026-11-01", alerts={"routes": [route]},
+                                             accounting={"strict": True})
+    world.chift.add_day(consumer, _one_order_day(rate2="20", method="Lydia"))
+
+    result = world.run("bistro", "2026-11-20")
+    assert not result.success
+    checks = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    assert checks["accounts_mapped"].passed is False
+    assert "Lydia" in checks["accounts_mapped"].metadata["failure_cases"].value
+    assert world.received(token) == []
+    _alerts_for(world, result)
+    [alert] = received
+    assert alert["error_class"] == "mapping"
+    assert "Lydia" in alert["message"]
+    assert "accountant" in alert["owner"]
