@@ -56,10 +56,29 @@ def partitions_of(run: dg.DagsterRun) -> list[tuple[str, str]]:
     return []
 
 
+def failed_days_of(step_failures) -> dict[str, dict[str, str]] | None:
+    """A ranged run (one tenant's backfill in one run) lists its failed days in the Failure's
+    ``failed_days`` metadata: ``{"<date>|<tenant>": {"error_class", "message"}}``."""
+    for event in step_failures:
+        user = event.step_failure_data.user_failure_data
+        if user is not None and "failed_days" in (user.metadata or {}):
+            return dict(user.metadata["failed_days"].value)
+    return None
+
+
 def alert_for_run(run: dg.DagsterRun, step_failures, registry: TenantRegistryResource, warehouse) -> list[Alert]:
-    error_class, message = classify_failure(step_failures)
+    per_day = failed_days_of(step_failures)
+    if per_day is not None:
+        failures = []
+        for key, info in sorted(per_day.items()):
+            day, tenant = key.split("|")
+            failures.append((tenant, day, info.get("error_class") or "bug", info.get("message") or ""))
+    else:
+        error_class, message = classify_failure(step_failures)
+        failures = [(tenant, day, error_class, message) for tenant, day in partitions_of(run)]
     sent = []
-    for tenant, day in partitions_of(run):
+    for tenant, day, error_class, message in failures:
+        error_class = error_class if error_class in OWNERS else "bug"
         alert = Alert(
             tenant=tenant, day=day, error_class=error_class, message=message, run_id=run.run_id,
             run_url=f"{webserver_url()}/runs/{run.run_id}", job=run.job_name, owner=OWNERS[error_class],

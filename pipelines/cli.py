@@ -68,9 +68,12 @@ def cmd_tenants(args) -> int:
     return 0
 
 
-def run_periods(tenant, keys: Sequence[str], *, instance=None, resources=None, out=None,
+def run_periods(tenant, keys: Sequence[str], *, instance=None, resources=None, out=None, ranged: bool = True,
                 log_level: str = os.environ.get("PENNYLANE_SYNC_LOG_LEVEL", "WARNING")) -> list[dict]:
-    """Materialize the sales assets for each period key, one run each; returns a row per period."""
+    """Materialize the sales assets for the tenant's period keys and return a row per period.
+
+    ``ranged`` (default): one run for the whole range, as a backfill does (single-run backfill
+    policy); otherwise one run per period, as the daily schedule does."""
     import dagster as dg
 
     from pipelines.definitions import build_resources
@@ -84,39 +87,46 @@ def run_periods(tenant, keys: Sequence[str], *, instance=None, resources=None, o
         instance.add_dynamic_partitions(TENANT_DIMENSION, [tenant.slug])
     warehouse = resources["warehouse"].get()
     out = out or sys.stdout
+    run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
+    batches = [list(keys)] if ranged and len(keys) > 1 else [[k] for k in keys]
     rows = []
-    for key in keys:
-        result = dg.materialize(
-            sales_assets, partition_key=partition_key(tenant.slug, key), instance=instance,
-            resources=resources, tags=run_tags(tenant, "cli"), raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
-        )
-        row = summarize_run(result, warehouse, tenant.slug, key)
-        rows.append(row)
-        print(f"{tenant.slug} {key} {row['status']:<9} {row['detail']}", file=out, flush=True)
+    for batch in batches:
+        tags = run_tags(tenant, "cli")
+        if len(batch) > 1:
+            tags |= {"dagster/asset_partition_range_start": str(partition_key(tenant.slug, batch[0])),
+                     "dagster/asset_partition_range_end": str(partition_key(tenant.slug, batch[-1]))}
+            kwargs = {}
+        else:
+            kwargs = {"partition_key": partition_key(tenant.slug, batch[0])}
+        result = dg.materialize(sales_assets, instance=instance, resources=resources, tags=tags,
+                                raise_on_error=False, run_config=run_config, **kwargs)
+        for key in batch:
+            row = summarize_day(result, warehouse, tenant.slug, key)
+            rows.append(row)
+            print(f"{tenant.slug} {key} {row['status']:<9} {row['detail']}", file=out, flush=True)
     return rows
 
 
-def summarize_run(result, warehouse, slug: str, key: str) -> dict:
-    from pipelines.alerts import classify_failure
+def summarize_day(result, warehouse, slug: str, key: str) -> dict:
+    """What became of one tenant-day in a run: its warehouse status, and the Pennylane entry."""
+    from pipelines.partitions import partition_key
 
-    if not result.success:
-        failures = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
-        error_class, message = classify_failure(failures)
-        return {"tenant": slug, "period": key, "status": "failed", "error_class": error_class,
-                "detail": message if message.startswith(f"[{error_class}]") else f"[{error_class}] {message}",
-                "run_id": result.run_id}
     status = warehouse.get_day_status(slug, key) or {}
+    state = status.get("status", "skipped")
     detail = status.get("reason") or ""
-    posted = [m for m in result.asset_materializations_for_node("pennylane_entries")]
-    if posted:
-        meta = {k: getattr(v, "value", v) for k, v in posted[-1].metadata.items()}
-        if "pennylane_entry_id" in meta:
-            detail = f"entry {meta['pennylane_entry_id']} ({meta.get('action')})"
-        elif meta.get("status"):
-            detail = str(meta["status"])
-    return {"tenant": slug, "period": key, "status": status.get("status", "skipped"), "error_class": None,
-            "detail": detail, "run_id": result.run_id}
+    row = {"tenant": slug, "period": key, "status": state, "error_class": status.get("error_class"),
+           "detail": detail, "run_id": result.run_id}
+    if state == "failed":
+        return row
+    wanted = str(partition_key(slug, key))
+    for mat in result.asset_materializations_for_node("pennylane_entries"):
+        if mat.partition == wanted:
+            meta = {k: getattr(v, "value", v) for k, v in mat.metadata.items()}
+            if "pennylane_entry_id" in meta:
+                row["detail"] = f"entry {meta['pennylane_entry_id']} ({meta.get('action')})"
+            elif meta.get("status"):
+                row["detail"] = str(meta["status"])
+    return row
 
 
 def cmd_sync(args) -> int:

@@ -31,7 +31,7 @@ alert_log = sa.Table(
     METADATA,
     sa.Column("run_id", sa.String(64), primary_key=True),
     sa.Column("tenant", sa.String(64), primary_key=True),
-    sa.Column("day", sa.String(10), primary_key=True),
+    sa.Column("day", sa.String(32), primary_key=True),  # a day, or "d1..d2" for a crashed ranged run
     sa.Column("error_class", sa.String(16), nullable=False),
     sa.Column("message", sa.Text, nullable=False),
     sa.Column("failed_routes", sa.Text),

@@ -81,8 +81,10 @@ day_status = sa.Table(
     METADATA,
     sa.Column("tenant", S(64), primary_key=True),
     sa.Column("period", S(10), primary_key=True),
-    sa.Column("status", S(16), nullable=False),  # complete | waiting | failed | posted | empty
+    # complete | empty | waiting | mapped | posted | failed
+    sa.Column("status", S(16), nullable=False),
     sa.Column("reason", sa.Text),
+    sa.Column("error_class", S(16)),  # when failed: source | mapping | transient | bug
     sa.Column("first_seen_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )
@@ -163,7 +165,8 @@ class Warehouse:
             ).fetchall()
         return pd.DataFrame(rows, columns=[c.name for c in cols])
 
-    def set_day_status(self, tenant: str, period: str, status: str, reason: str | None = None) -> None:
+    def set_day_status(self, tenant: str, period: str, status: str, reason: str | None = None,
+                       error_class: str | None = None) -> None:
         now = pd.Timestamp.now(tz="UTC").to_pydatetime()
         with self.engine.begin() as conn:
             existing = conn.execute(
@@ -173,13 +176,13 @@ class Warehouse:
             ).first()
             if existing is None:
                 conn.execute(day_status.insert().values(
-                    tenant=tenant, period=period, status=status, reason=reason,
+                    tenant=tenant, period=period, status=status, reason=reason, error_class=error_class,
                     first_seen_at=now, updated_at=now,
                 ))
             else:
                 conn.execute(day_status.update().where(
                     day_status.c.tenant == tenant, day_status.c.period == period
-                ).values(status=status, reason=reason, updated_at=now))
+                ).values(status=status, reason=reason, error_class=error_class, updated_at=now))
 
     def get_day_status(self, tenant: str, period: str) -> dict[str, Any] | None:
         with self.engine.connect() as conn:

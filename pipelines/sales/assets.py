@@ -1,21 +1,31 @@
 """Sales assets, partitioned by tenant × business day: daily_sales → journal_lines → pennylane_entries.
 
-Assets are thin: they resolve the tenant and period, call :mod:`pipelines.sales.core`, and report
-metadata. Data lives in the warehouse (not in an IO manager), so outputs are ``Nothing``.
+Assets are thin: they resolve the tenant and period of each partition key, call
+:mod:`pipelines.sales.core`, and report metadata. Data lives in the warehouse (not in an IO
+manager), so outputs are ``Nothing``.
 
-Failure semantics:
+One run, one day (the schedule, the sensors, "materialize" on one partition):
 - a period the source has not closed yet is *waiting*: ``daily_sales`` emits no output, so the
-  downstream assets are skipped in that run (no entry, no alert); the waiting sensor looks again;
+  downstream assets are skipped (no entry, no alert); the waiting sensor looks again;
 - an error is raised as a ``dagster.Failure`` whose metadata carries the error class
   (source / mapping / transient / bug) for the alert sensor; only transient errors are retried;
-- ``journal_lines`` reports its blocking checks, and on an ERROR raises, so nothing is posted.
-"""
+- ``journal_lines`` reports its blocking checks and, on an ERROR, raises: nothing is posted.
 
+One run, a range of days (backfills: ``BackfillPolicy.single_run()``, DESIGN.md §3 — a year of
+one tenant in one run instead of 365): each day is processed on its own and its outcome kept in
+the warehouse's ``day_status``. A failed or waiting day is not carried further, the others are;
+``pennylane_entries`` records a materialization for each day it posted and, if any day of the
+range failed, fails the run with a ``failed_days`` map, from which the alert sensor sends one
+alert per failed day. In a ranged run the checks are reported once for the range (failing days
+listed) and gate posting day by day in the code rather than through Dagster's blocking.
+"""
 
 import contextlib
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 import dagster as dg
+import pandas as pd
 
 from pipelines.partitions import NotAPeriodStart, sales_period, split_key, tenant_day_partitions
 from pipelines.sales import core
@@ -24,9 +34,10 @@ from resources.pennylane import PennylaneResource
 from resources.sources import build_source
 from resources.sources.base import SalesPeriod
 from resources.tenants import TenantConfig, TenantRegistryResource
-from resources.warehouse import WarehouseResource
+from resources.warehouse import Warehouse, WarehouseResource
 
 GROUP = "sales"
+SINGLE_RUN_BACKFILLS = dg.BackfillPolicy.single_run()
 TRANSIENT_RETRY = dg.RetryPolicy(
     max_retries=3, delay=20, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
 )
@@ -42,46 +53,96 @@ JOURNAL_CHECKS = [
 ]
 
 
-def resolve(context: dg.AssetExecutionContext, tenants: TenantRegistryResource) -> tuple[TenantConfig, SalesPeriod] | None:
-    """Tenant and period of this run; ``None`` when the partition is not one to process
+@dataclass
+class Day:
+    """One partition key of the run and what became of it in this step."""
+
+    key: str
+    tenant: TenantConfig | None = None
+    period: SalesPeriod | None = None
+    status: str = "skipped"  # skipped | waiting | done | failed
+    metadata: dict = field(default_factory=dict)
+    failure: dg.Failure | None = None
+    journal: core.JournalOutcome | None = None
+
+
+def resolve(context: dg.AssetExecutionContext, key: str, tenants: TenantRegistryResource) -> Day:
+    """Tenant and period of a partition key; ``skipped`` when it is not one to process
     (a monthly tenant's day that is not a month start, a disconnected tenant)."""
-    slug, key = split_key(context.partition_key)
+    slug, day = split_key(key)
     tenant = tenants.get(slug)
     if not tenant.active:
-        context.log.warning(f"tenant {slug} is disconnected: {key} not processed (history is kept)")
-        return None
+        context.log.warning(f"tenant {slug} is disconnected: {day} not processed (history is kept)")
+        return Day(key, tenant)
     try:
-        return tenant, sales_period(tenant, key)
+        return Day(key, tenant, sales_period(tenant, day), status="todo")
     except NotAPeriodStart as exc:
-        context.log.info(str(exc))
-        return None
+        context.log.debug(str(exc))
+        return Day(key, tenant)
+
+
+def failure_for(exc: BaseException, tenant: TenantConfig, period: SalesPeriod) -> dg.Failure:
+    """Any exception → a ``Failure`` carrying tenant, day and error class."""
+    if isinstance(exc, dg.Failure):
+        return exc
+    if isinstance(exc, SyncError):
+        exc.with_context(tenant=tenant.slug, day=period.key)
+    error_class = error_class_of(exc)
+    message = str(exc) if isinstance(exc, SyncError) else f"[{error_class}] {type(exc).__name__}: {exc}"
+    return dg.Failure(
+        description=message,
+        metadata={"error_class": error_class, "tenant": tenant.slug, "day": period.key,
+                  "exception": type(exc).__name__},
+        allow_retries=error_class == "transient",
+    )
 
 
 @contextlib.contextmanager
-def classified(tenant: TenantConfig, period: SalesPeriod, warehouse=None) -> Iterator[None]:
-    """Turn any exception into a ``Failure`` carrying tenant, day and error class."""
+def classified(day: Day, wh: Warehouse) -> Iterator[None]:
+    """Run one day's step; on error record the day as failed (with its class) and set
+    ``day.failure``. Source errors of a Toporder tenant are reported back to the till."""
     try:
         yield
-    except dg.Failure:
-        raise
     except Exception as exc:
-        if isinstance(exc, SyncError):
-            exc.with_context(tenant=tenant.slug, day=period.key)
-        error_class = error_class_of(exc)
-        if warehouse is not None and isinstance(exc, SourceDataError) and tenant.source.type == "toporder":
+        failure = failure_for(exc, day.tenant, day.period)
+        error_class = failure.metadata["error_class"].value if "error_class" in failure.metadata else "bug"
+        wh.set_day_status(day.tenant.slug, day.period.key, "failed", failure.description, error_class)
+        if isinstance(exc, SourceDataError) and day.tenant.source.type == "toporder":
             from resources.sources.toporder import report_source_error
 
-            report_source_error(warehouse, tenant, period.key, exc)
-        raise dg.Failure(
-            description=str(exc) if isinstance(exc, SyncError) else f"[{error_class}] {type(exc).__name__}: {exc}",
-            metadata={"error_class": error_class, "tenant": tenant.slug, "day": period.key,
-                      "exception": type(exc).__name__},
-            allow_retries=error_class == "transient",
-        ) from exc
+            report_source_error(wh, day.tenant, day.period.key, exc)
+        day.status, day.failure = "failed", failure
+
+
+def days_of(context: dg.AssetExecutionContext, tenants: TenantRegistryResource, wh: Warehouse,
+            ready: tuple[str, ...] | None) -> list[Day]:
+    """The run's days. In a ranged run, only days whose status is in ``ready`` go on (the
+    upstream step of this run left the others waiting or failed)."""
+    days = [resolve(context, k, tenants) for k in context.partition_keys]
+    if ready is not None and len(days) > 1:
+        for d in days:
+            if d.status == "todo":
+                status = (wh.get_day_status(d.tenant.slug, d.period.key) or {}).get("status")
+                if status not in ready:
+                    d.status = "skipped"
+    return days
+
+
+def range_summary(days: list[Day]) -> dict:
+    by_status: dict[str, list[str]] = {}
+    for d in days:
+        by_status.setdefault(d.status, []).append(split_key(d.key)[1])
+    meta: dict = {"days": len(days)}
+    for status, keys in sorted(by_status.items()):
+        meta[f"days_{status}"] = len(keys)
+        if status in ("failed", "waiting"):
+            meta[f"{status}_days"] = ", ".join(keys)
+    return meta
 
 
 @dg.asset(
     partitions_def=tenant_day_partitions,
+    backfill_policy=SINGLE_RUN_BACKFILLS,
     group_name=GROUP,
     output_required=False,
     dagster_type=dg.Nothing,
@@ -93,28 +154,66 @@ def classified(tenant: TenantConfig, period: SalesPeriod, warehouse=None) -> Ite
 )
 def daily_sales(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
                 tenants: TenantRegistryResource):
-    resolved = resolve(context, tenants)
-    if resolved is None:
-        return
-    tenant, period = resolved
     wh = warehouse.get()
-    with classified(tenant, period, wh):
-        source = build_source(tenant, wh)
-        try:
-            outcome = core.fetch_sales(tenant, period, source, wh)
-        finally:
-            source.close()
-    if outcome.waiting:
-        context.log.info(f"{tenant.slug} {period.key} is waiting: {outcome.day.waiting_reason}")
+    days = days_of(context, tenants, wh, ready=None)
+    for d in days:
+        if d.status != "todo":
+            continue
+        with classified(d, wh):
+            source = build_source(d.tenant, wh)
+            try:
+                outcome = core.fetch_sales(d.tenant, d.period, source, wh)
+            finally:
+                source.close()
+            if outcome.waiting:
+                context.log.info(f"{d.tenant.slug} {d.period.key} is waiting: {outcome.day.waiting_reason}")
+                d.status = "waiting"
+            else:
+                d.status = "done"
+                d.metadata = {**core.sales_metadata(outcome), "source": d.tenant.source.type}
+    if len(days) == 1:
+        [d] = days
+        if d.failure is not None:
+            raise d.failure
+        if d.status == "done":
+            yield dg.Output(None, metadata=d.metadata)
         return
-    yield dg.Output(None, metadata={**core.sales_metadata(outcome), "source": tenant.source.type})
+    yield dg.Output(None, metadata=range_summary(days))
+
+
+def _check_result(name: str, checks: list[tuple[str, "core.CheckOutcome"]], ranged: bool) -> dg.AssetCheckResult:
+    """One check's result for the run: one day's outcome, or the range's (failing days listed)."""
+    failing = [(day, c) for day, c in checks if not c.passed]
+    cases = [c.failure_cases.assign(day=day) for day, c in failing if len(c.failure_cases)]
+    frame = pd.concat(cases, ignore_index=True) if cases else pd.DataFrame()
+    meta: dict = {"failures": len(frame)}
+    if len(frame):
+        cols = ["day", *[c for c in frame.columns if c != "day"]] if ranged else [c for c in frame.columns if c != "day"]
+        meta["failure_cases"] = dg.MetadataValue.md(frame[cols].head(50).to_markdown(index=False))
+    if not ranged:
+        [(_, check)] = checks
+        severity = check.severity
+        description = check.description
+    else:
+        # Ranged runs gate posting day by day in the code; an ERROR here would block the range.
+        severity = "WARN" if failing else "ERROR"
+        description = (f"{len(failing)} of {len(checks)} day(s) failed ({', '.join(d for d, _ in failing)}): "
+                       "not posted" if failing else f"passed for all {len(checks)} day(s)")
+    return dg.AssetCheckResult(
+        check_name=name, passed=not failing,
+        severity=dg.AssetCheckSeverity.ERROR if severity == "ERROR" else dg.AssetCheckSeverity.WARN,
+        description=description, metadata=meta,
+    )
 
 
 @dg.asset(
     partitions_def=tenant_day_partitions,
+    backfill_policy=SINGLE_RUN_BACKFILLS,
     group_name=GROUP,
     deps=[daily_sales],
     check_specs=JOURNAL_CHECKS,
+    output_required=False,
+    dagster_type=dg.Nothing,
     retry_policy=TRANSIENT_RETRY,
     kinds={"python", "sql"},
     description="The period's sales-journal entry (one per tenant-day, or per location), mapped "
@@ -122,37 +221,40 @@ def daily_sales(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
 )
 def journal_lines(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
                   tenants: TenantRegistryResource):
-    resolved = resolve(context, tenants)
-    if resolved is None:
-        return
-    tenant, period = resolved
     wh = warehouse.get()
-    with classified(tenant, period, wh):
-        outcome = core.build_journal(tenant, period, wh)
-    meta = core.journal_metadata(outcome)
-    if outcome.mapped is not None:
-        meta["journal"] = dg.MetadataValue.md(core.journal_table(outcome.mapped.lines))
-    yield dg.Output(None, metadata=meta)
+    days = days_of(context, tenants, wh, ready=("complete", "empty"))
+    for d in days:
+        if d.status != "todo":
+            continue
+        with classified(d, wh):
+            d.journal = core.build_journal(d.tenant, d.period, wh)
+            d.metadata = core.journal_metadata(d.journal)
+            if d.journal.mapped is not None:
+                d.metadata["journal"] = dg.MetadataValue.md(core.journal_table(d.journal.mapped.lines))
+            d.status = "done"
+            failure = d.journal.blocking_failure
+            if failure is not None:
+                raise failure
+    evaluated = [d for d in days if d.journal is not None]
+    ranged = len(days) > 1
+    if not ranged and not evaluated:  # a skipped day, or a failure before any check ran
+        if days[0].failure is not None:
+            raise days[0].failure
+        return
+    yield dg.Output(None, metadata=days[0].metadata if not ranged else range_summary(days))
     for name in CHECK_DESCRIPTIONS:
-        check = outcome.checks[name]
-        meta = {"failures": len(check.failure_cases)}
-        if len(check.failure_cases):
-            meta["failure_cases"] = dg.MetadataValue.md(check.failure_cases.head(50).to_markdown(index=False))
-        yield dg.AssetCheckResult(
-            check_name=name, passed=bool(check.passed),
-            severity=dg.AssetCheckSeverity.ERROR if check.severity == "ERROR" else dg.AssetCheckSeverity.WARN,
-            description=check.description, metadata=meta,
-        )
-    with classified(tenant, period, wh):
-        failure = outcome.blocking_failure
-        if failure is not None:
-            raise failure
+        yield _check_result(name, [(split_key(d.key)[1], d.journal.checks[name]) for d in evaluated], ranged)
+    if not ranged and days[0].failure is not None:
+        raise days[0].failure
 
 
 @dg.asset(
     partitions_def=tenant_day_partitions,
+    backfill_policy=SINGLE_RUN_BACKFILLS,
     group_name=GROUP,
     deps=[journal_lines],
+    output_required=False,
+    dagster_type=dg.Nothing,
     retry_policy=TRANSIENT_RETRY,
     kinds={"python"},
     description="The period's entry posted to the tenant's Pennylane company, exactly once "
@@ -160,19 +262,46 @@ def journal_lines(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
 )
 def pennylane_entries(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
                       tenants: TenantRegistryResource, pennylane: PennylaneResource):
-    resolved = resolve(context, tenants)
-    if resolved is None:
-        return dg.MaterializeResult(metadata={"status": "not processed"})
-    tenant, period = resolved
     wh = warehouse.get()
-    with classified(tenant, period, wh):
-        client = pennylane.client_for(tenant)
-        try:
-            outcome = core.post_journal(tenant, period, wh, client)
-        finally:
-            client.close()
+    days = days_of(context, tenants, wh, ready=("mapped",))
+    for d in days:
+        if d.status != "todo":
+            continue
+        with classified(d, wh):
+            client = pennylane.client_for(d.tenant)
+            outcome = core.post_journal(d.tenant, d.period, wh, client)
+            d.status, d.metadata = "done", posting_metadata(outcome)
+    if len(days) == 1:
+        [d] = days
+        if d.failure is not None:
+            raise d.failure
+        if d.status == "done":
+            yield dg.Output(None, metadata=d.metadata)
+        return
+    for d in days:
+        if d.status == "done":
+            yield dg.AssetMaterialization(asset_key=context.asset_key, partition=d.key, metadata=d.metadata)
+    failed = {}
+    for d in days:
+        if d.period is None:
+            continue
+        status = wh.get_day_status(d.tenant.slug, d.period.key) or {}
+        if status.get("status") == "failed":  # failed at any step of this run
+            failed[d.key] = {"error_class": status.get("error_class") or "bug", "message": status.get("reason") or ""}
+    if failed:
+        classes = sorted({f["error_class"] for f in failed.values()})
+        raise dg.Failure(
+            description=f"{len(failed)} of {len(days)} day(s) failed: "
+            + "; ".join(f"{k}: {v['message']}" for k, v in list(failed.items())[:5]),
+            metadata={"error_class": classes[0] if len(classes) == 1 else "mixed",
+                      "failed_days": dg.MetadataValue.json(failed)},
+            allow_retries=False,
+        )
+
+
+def posting_metadata(outcome: core.PostOutcome) -> dict:
     if not outcome.results:
-        return dg.MaterializeResult(metadata={"status": "no sales: nothing posted"})
+        return {"status": "no sales: nothing posted"}
     meta: dict = {"entries": len(outcome.results)}
     for i, res in enumerate(outcome.results):
         suffix = "" if len(outcome.results) == 1 else f"_{i + 1}"
@@ -180,7 +309,7 @@ def pennylane_entries(context: dg.AssetExecutionContext, warehouse: WarehouseRes
         meta[f"action{suffix}"] = res.action
         if res.url:
             meta[f"link{suffix}"] = dg.MetadataValue.url(res.url)
-    return dg.MaterializeResult(metadata=meta)
+    return meta
 
 
 sales_assets = [daily_sales, journal_lines, pennylane_entries]
@@ -190,3 +319,4 @@ sales_job = dg.define_asset_job(
     description="Pull one tenant-day of sales, map it, check it, post it to Pennylane.",
     tags={"dagster/max_retries": 2, "dagster/retry_on_asset_or_op_failure": False},
 )
+

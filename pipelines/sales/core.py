@@ -113,7 +113,7 @@ def fetch_sales(
     if not day.complete:
         reason = day.waiting_reason or "the source says the day is not final yet"
         if now >= waiting_deadline(tenant, period):
-            warehouse.set_day_status(tenant.slug, period.key, "failed", reason)
+            warehouse.set_day_status(tenant.slug, period.key, "failed", reason, "source")
             raise SourceDataError(
                 f"the day is still not final {tenant.accounting.waiting_deadline_hours} h after it "
                 f"ended: {reason}", tenant=tenant.slug, day=period.key,
@@ -218,6 +218,7 @@ def build_journal(tenant: TenantConfig, period: SalesPeriod, warehouse: Warehous
     checks["vat_rates_known"] = check_vat_rates_known(tenant, lines, period.start)
     if not len(lines) and not len(pays):
         warehouse.replace_partition(tenant.slug, period.key, {"journal_lines": pd.DataFrame()})
+        warehouse.set_day_status(tenant.slug, period.key, "mapped", "no sales")
         checks["entry_balanced"] = CheckOutcome(True, "ERROR", "no sales: nothing to post", pd.DataFrame())
         checks["accounts_mapped"] = CheckOutcome(True, "WARN", "no sales: nothing to map", pd.DataFrame())
         return JournalOutcome(period, None, checks, empty=True)
@@ -242,6 +243,8 @@ def build_journal(tenant: TenantConfig, period: SalesPeriod, warehouse: Warehous
     if outcome.blocking_failure is not None:
         stored = pd.DataFrame()
     warehouse.replace_partition(tenant.slug, period.key, {"journal_lines": stored})
+    if outcome.blocking_failure is None:
+        warehouse.set_day_status(tenant.slug, period.key, "mapped", None)
     return outcome
 
 
@@ -308,6 +311,11 @@ def post_journal(tenant: TenantConfig, period: SalesPeriod, warehouse: Warehouse
     lines = warehouse.read_partition("journal_lines", tenant.slug, period.key)
     outcome = PostOutcome(period)
     if not len(lines):
+        status = (warehouse.get_day_status(tenant.slug, period.key) or {}).get("status")
+        if status in (None, "waiting", "failed", "complete"):
+            raise MappingError(
+                f"no journal lines to post (day status: {status or 'never fetched'}): materialize "
+                "daily_sales and journal_lines for this day first", tenant=tenant.slug, day=period.key)
         warehouse.set_day_status(tenant.slug, period.key, "empty", "no sales: nothing posted")
         return outcome
     for entry_key, draft in drafts_for(tenant, period, lines):
@@ -350,10 +358,11 @@ def run_period(tenant: TenantConfig, period_key: str, *, warehouse: Warehouse, p
         failure = journal.blocking_failure
         if failure is not None:
             raise failure
-        if journal.empty:
-            return PeriodResult(tenant.slug, period_key, "empty", "no sales")
         posted = post_journal(tenant, period, warehouse, pennylane_client)
+        if not posted.results:
+            return PeriodResult(tenant.slug, period_key, "empty", "no sales")
     except Exception as exc:
+        warehouse.set_day_status(tenant.slug, period_key, "failed", str(exc), error_class_of(exc))
         return PeriodResult(tenant.slug, period_key, "failed", str(exc), error_class_of(exc))
     finally:
         if own_source:

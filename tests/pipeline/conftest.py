@@ -50,11 +50,12 @@ from collections.abc import Iterator  # noqa: E402
 
 from resources.emulators.chift import ChiftEmulatorState  # noqa: E402
 from resources.emulators.chift import create_app as create_chift_app  # noqa: E402
-from resources.emulators.pennylane import create_app as create_pennylane_app  # noqa: E402
+from resources.emulators.pennylane import PennylaneEmulator  # noqa: E402
 from resources.emulators.server import serve  # noqa: E402
 from resources.pennylane import PennylaneResource  # noqa: E402
 from resources.tenants import TenantRegistryResource  # noqa: E402
 from resources.warehouse import WarehouseResource  # noqa: E402
+from tests.harness import PennylaneHarness  # noqa: E402
 
 CHIFT_CREDS = {"CHIFT_CLIENT_ID": "cid-test", "CHIFT_CLIENT_SECRET": "secret-test",
                "CHIFT_ACCOUNT_ID": "6c1f0d9e-7b1a-4d2e-9a51-3f2d8e0c4b11"}
@@ -64,14 +65,22 @@ CHIFT_CREDS = {"CHIFT_CLIENT_ID": "cid-test", "CHIFT_CLIENT_SECRET": "secret-tes
 class World:
     """Pennylane and Chift emulators on 127.0.0.1, a tenant registry, a warehouse, an instance."""
 
-    pennylane: object  # the emulator app
-    pennylane_url: str
+    pl: PennylaneHarness
     chift: ChiftEmulatorState
     chift_url: str
     registry_dir: Path
     warehouse: Warehouse
     instance: dg.DagsterInstance
     monkeypatch: pytest.MonkeyPatch
+
+    @property
+    def pennylane(self) -> PennylaneEmulator:
+        """The Pennylane emulator app (its ``store`` holds what was posted)."""
+        return self.pl.app
+
+    @property
+    def pennylane_url(self) -> str:
+        return self.pl.url
 
     def add_chift_tenant(self, slug: str, **over) -> tuple[str, str]:
         """A Chift tenant whose Pennylane company exists; returns (consumer id, token)."""
@@ -106,21 +115,8 @@ class World:
                               resources=self.resources(), raise_on_error=False, **kwargs)
 
     def received(self, token: str) -> list[dict]:
-        """What the Pennylane emulator holds for the company of ``token``: entries with their
-        lines as (account number, debit, credit, label), sorted by date and piece number."""
-        store = self.pennylane.store
-        company = store.company_for_token(token)
-        accounts = {a["id"]: a["number"] for a in store.all("ledger_account", company["id"])}
-        journals = {j["id"]: j["code"] for j in store.all("journal", company["id"])}
-        out = []
-        for e in store.all("ledger_entry", company["id"]):
-            out.append({
-                "date": e["date"], "label": e["label"], "piece_number": e["piece_number"],
-                "journal": journals.get(e["journal_id"]),
-                "lines": sorted((accounts[ln["ledger_account_id"]], ln["debit"], ln["credit"], ln["label"])
-                                for ln in e["lines"]),
-            })
-        return sorted(out, key=lambda e: (e["date"], e["piece_number"]))
+        """What Pennylane holds for the company of ``token`` (see :meth:`PennylaneHarness.received`)."""
+        return self.pl.received(token)
 
 
 @pytest.fixture
@@ -129,11 +125,11 @@ def world(tmp_path: Path, pennylane_spec: Path, registry_dir: Path, warehouse: W
     for k, v in CHIFT_CREDS.items():
         monkeypatch.setenv(k, v)
     monkeypatch.delenv("PENNYLANE_BASE_URL", raising=False)
-    pl_app = create_pennylane_app(tmp_path / "pennylane.db", validate_spec=pennylane_spec)
     chift = ChiftEmulatorState(client_id=CHIFT_CREDS["CHIFT_CLIENT_ID"],
                                client_secret=CHIFT_CREDS["CHIFT_CLIENT_SECRET"],
                                account_id=CHIFT_CREDS["CHIFT_ACCOUNT_ID"])
-    with serve(pl_app) as pl, serve(create_chift_app(chift)) as ch:
-        yield World(pl_app, pl.url, chift, ch.url, registry_dir, warehouse, instance, monkeypatch)
-    if pl_app.spec_violations:
-        pytest.fail("requests that break the Pennylane spec:\n" + "\n".join(map(str, pl_app.spec_violations)))
+    # Pennylane's real limit (25 requests / 5 s per token), as the pipeline meets it in production
+    with (PennylaneHarness(tmp_path / "pennylane.db", pennylane_spec, rate_limit_window=5.0) as pl,
+          serve(create_chift_app(chift)) as ch):
+        yield World(pl, chift, ch.url, registry_dir, warehouse, instance, monkeypatch)
+    pl.assert_no_spec_violations()

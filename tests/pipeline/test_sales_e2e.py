@@ -83,8 +83,12 @@ def test_a_generated_restaurant_day_is_posted_once_balanced_and_equal_to_the_sou
     assert len(world.received(token)) == 1
 
 
+# Waiting tests must not depend on today's date: a day stays "waiting" only until its deadline.
+NO_DEADLINE = {"waiting_deadline_hours": 24 * 365 * 50}
+
+
 def test_a_day_whose_closure_is_still_open_waits_without_posting_or_failing(world):
-    consumer, token = world.add_chift_tenant("bistro", start_date="2026-11-01")
+    consumer, token = world.add_chift_tenant("bistro", start_date="2026-11-01", accounting=NO_DEADLINE)
     world.chift.add_day(consumer, generate_day("restaurant", DAY, seed=3), closure_status="open")
 
     result = world.run("bistro", "2026-11-20")
@@ -100,15 +104,27 @@ def test_a_day_whose_closure_is_still_open_waits_without_posting_or_failing(worl
     assert world.warehouse.get_day_status("bistro", "2026-11-20")["status"] == "posted"
 
 
-def _one_order_day(rate2: str = "7", paid: int = 2140, method: str = "Carte bancaire") -> SimDay:
-    when = datetime(2026, 11, 20, 12, 30, tzinfo=UTC)
+def test_a_day_still_open_past_its_deadline_fails_as_a_source_error(world):
+    consumer, token = world.add_chift_tenant("bistro", start_date="2026-11-01",
+                                             accounting={"waiting_deadline_hours": 48})
+    world.chift.add_day(consumer, generate_day("restaurant", date(2026, 11, 2), seed=3), closure_status="open")
+    result = world.run("bistro", "2026-11-02")  # ended 2026-11-03 00:00 Paris: long past 48 h
+    assert not result.success
+    status = world.warehouse.get_day_status("bistro", "2026-11-02")
+    assert status["status"] == "failed" and status["error_class"] == "source"
+    assert "still not final 48 h after it ended" in status["reason"]
+    assert world.received(token) == []
+
+
+def _one_order_day(rate2: str = "7", paid: int = 2140, method: str = "Carte bancaire", day: date = DAY) -> SimDay:
+    when = datetime(day.year, day.month, day.day, 12, 30, tzinfo=UTC)
     order = SimOrder(
         order_id="T-1", location_id="loc-1", closed_at=when,
         lines=[SimLine("T-1-1", "P1", "SKU1", "Menu", "Plats", Decimal(1), 1070, "10", 0),
                SimLine("T-1-2", "P2", "SKU2", "Livre", "Librairie", Decimal(1), 1070, rate2, 0)],
         payments=[SimPayment("T-1-p", method, paid)],
     )
-    return SimDay(day=DAY, timezone="Europe/Paris", currency="EUR",
+    return SimDay(day=day, timezone="Europe/Paris", currency="EUR",
                   locations=[SimLocation("loc-1", "Salle", "Europe/Paris")], orders=[order])
 
 
@@ -201,3 +217,51 @@ def test_strict_mode_unknown_method_is_a_mapping_error_for_the_accountant(world,
     assert alert["error_class"] == "mapping"
     assert "Lydia" in alert["message"]
     assert "accountant" in alert["owner"]
+
+
+def test_a_backfill_range_runs_as_one_run_posting_good_days_and_alerting_per_failed_day(world, webhook):
+    from pipelines.cli import run_periods
+    from resources.tenants import get_tenant
+
+    route, received = webhook
+    consumer, token = world.add_chift_tenant("bistro", start_date="2026-11-01", alerts={"routes": [route]},
+                                             accounting=NO_DEADLINE)
+    days = [date(2026, 11, d) for d in (16, 17, 18, 19, 20)]
+    for i, d in enumerate(days):
+        if d.day == 19:
+            world.chift.add_day(consumer, _one_order_day(rate2="7", day=d))  # a source error
+        else:
+            world.chift.add_day(consumer, generate_day("restaurant", d, seed=20 + i),
+                                closure_status="open" if d.day == 18 else "closed")
+
+    tenant = get_tenant("bistro", world.registry_dir)
+    rows = run_periods(tenant, [d.isoformat() for d in days], instance=world.instance,
+                       resources=world.resources())
+    assert [(r["period"], r["status"]) for r in rows] == [
+        ("2026-11-16", "posted"), ("2026-11-17", "posted"), ("2026-11-18", "waiting"),
+        ("2026-11-19", "failed"), ("2026-11-20", "posted")]
+    assert rows[3]["error_class"] == "source" and "vat_rate" in rows[3]["detail"]
+    assert len({r["run_id"] for r in rows}) == 1  # one run for the whole range
+
+    assert [e["date"] for e in world.received(token)] == ["2026-11-16", "2026-11-17", "2026-11-20"]
+    materialized = world.instance.get_materialized_partitions(dg.AssetKey("pennylane_entries"))
+    assert materialized == {"2026-11-16|bistro", "2026-11-17|bistro", "2026-11-20|bistro"}
+
+    run = world.instance.get_run_by_id(rows[0]["run_id"])
+    assert run.status == dg.DagsterRunStatus.FAILURE
+    [failure] = world.instance.all_logs(run.run_id, of_type=dg.DagsterEventType.RUN_FAILURE)
+    partition_failure_alerts(dg.build_run_status_sensor_context(
+        sensor_name="partition_failure_alerts", dagster_instance=world.instance, dagster_run=run,
+        dagster_event=failure.dagster_event, resources=world.resources(),
+    ).for_run_failure())
+    [alert] = received  # one alert: the failed day, not the waiting one nor the range
+    assert (alert["tenant"], alert["day"], alert["error_class"]) == ("bistro", "2026-11-19", "source")
+
+    # The waiting day posts once its closure is closed; the posted days stay untouched.
+    world.chift.set_closure_status(consumer, date(2026, 11, 18), "closed")
+    again = run_periods(tenant, [d.isoformat() for d in days], instance=world.instance,
+                        resources=world.resources())
+    assert [r["status"] for r in again] == ["posted", "posted", "posted", "failed", "posted"]
+    assert [r["detail"].split()[-1] for r in again if r["status"] == "posted"] == [
+        "(unchanged)", "(unchanged)", "(created)", "(unchanged)"]
+    assert [e["date"] for e in world.received(token)] == ["2026-11-16", "2026-11-17", "2026-11-18", "2026-11-20"]

@@ -46,6 +46,7 @@ def bakery(world, till, tmp_path, monkeypatch):
     from tests.pipeline.tenant_files import tenant_doc
 
     doc = tenant_doc("bakery", start_date="2026-11-10",
+                     accounting={"waiting_deadline_hours": 24 * 365 * 50},  # "waiting" must not expire
                      source={"type": "toporder", "settings": {"callback_url": till[0]}},
                      pennylane={"base_url": world.pennylane_url + "/api/external/v2", "token_env": "PL_TOKEN_BAKERY"})
     doc["source"].pop("base_url"), doc["source"].pop("credentials")

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import dagster as dg
+import pytest
 import yaml
 
 from pipelines.partitions import TENANT_DIMENSION, partition_key
@@ -21,7 +22,14 @@ from resources.warehouse import Warehouse, WarehouseResource
 DAY = "2026-03-02"
 
 
-def _setup(stock_env, tmp_path, monkeypatch, **stock):
+@pytest.fixture
+def instance():
+    """A Dagster test instance, entered (and so current) for the whole test."""
+    with dg.instance_for_test() as inst:
+        yield inst
+
+
+def _setup(stock_env, tmp_path, monkeypatch, instance, **stock):
     env = stock_env(**stock)
     tdir = tmp_path / "tenants"
     tdir.mkdir(exist_ok=True)
@@ -34,7 +42,6 @@ def _setup(stock_env, tmp_path, monkeypatch, **stock):
         "tenants": TenantRegistryResource(directory=str(tdir)),
         "pennylane": PennylaneResource(base_url_override=env.pl.url + "/api/external/v2"),
     }
-    instance = dg.DagsterInstance.ephemeral()
     instance.add_dynamic_partitions(TENANT_DIMENSION, [env.tenant.slug])
     return env, resources, instance
 
@@ -44,8 +51,8 @@ def _materialize(env, resources, instance):
                           resources=resources, instance=instance)
 
 
-def test_assets_write_exact_levels_warn_on_negative_and_rerun_identically(stock_env, tmp_path, monkeypatch):
-    env, resources, instance = _setup(stock_env, tmp_path, monkeypatch, locations=["boutique", "reserve"],
+def test_assets_write_exact_levels_warn_on_negative_and_rerun_identically(stock_env, tmp_path, monkeypatch, instance):
+    env, resources, instance = _setup(stock_env, tmp_path, monkeypatch, instance, locations=["boutique", "reserve"],
                                       default_location="boutique")
     a = env.pl.product("Confiture", "CONF")
     b = env.pl.product("Biscuits", "BISC")
@@ -78,8 +85,8 @@ def test_assets_write_exact_levels_warn_on_negative_and_rerun_identically(stock_
     assert store.read_levels(env.tenant.slug, DAY).to_dict("records") == expected
 
 
-def test_backorders_allowed_means_no_warning(stock_env, tmp_path, monkeypatch):
-    env, resources, instance = _setup(stock_env, tmp_path, monkeypatch, allow_backorders=True)
+def test_backorders_allowed_means_no_warning(stock_env, tmp_path, monkeypatch, instance):
+    env, resources, instance = _setup(stock_env, tmp_path, monkeypatch, instance, allow_backorders=True)
     b = env.pl.product("Biscuits", "BISC")
     c = env.pl.customer("Client", "c@c.fr")
     env.pl.invoice(c["id"], (b["id"], 2))
