@@ -75,3 +75,14 @@ def postgres_url():
             ), {"n": name})
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
         admin.dispose()
+
+
+@pytest.fixture
+def pennylane_harness(tmp_path: Path, pennylane_spec: Path):
+    """A started :class:`tests.harness.PennylaneHarness` (fast rate-limit window) whose SQLite
+    file lives in ``tmp_path``; the test fails at teardown on any Pennylane spec violation."""
+    from tests.harness import PennylaneHarness  # imported here: most tests never start an emulator
+
+    with PennylaneHarness(tmp_path / "pennylane.db", pennylane_spec) as harness:
+        yield harness
+    harness.assert_no_spec_violations()

@@ -54,14 +54,20 @@ def round_half_up(value: Decimal) -> int:
     return int(value.quantize(CENT, rounding=ROUND_HALF_UP))
 
 
+def vat_of_gross(gross_cents: int, rate: str | Decimal) -> int:
+    """VAT inside a VAT-included amount at ``rate`` percent: ``round_half_up(gross × rate /
+    (100 + rate))``, the rounding every emulated vendor applies to VAT-inclusive prices."""
+    r = Decimal(normalize_rate(rate))
+    return round_half_up(Decimal(gross_cents) * r / (Decimal(100) + r))
+
+
 def split_gross(gross_cents: int, rate: str) -> tuple[int, int]:
     """``(net_cents, vat_cents)`` of a VAT-included amount at ``rate`` percent.
 
-    ``vat = round_half_up(gross × rate / (100 + rate))`` and ``net = gross − vat``, so that
-    ``net + vat == gross`` exactly. Negative amounts (refunds) mirror positive ones.
+    ``vat`` is :func:`vat_of_gross` and ``net = gross − vat``, so that ``net + vat == gross``
+    exactly. Negative amounts (refunds) mirror positive ones.
     """
-    r = Decimal(normalize_rate(rate))
-    vat = round_half_up(Decimal(gross_cents) * r / (Decimal(100) + r))
+    vat = vat_of_gross(gross_cents, rate)
     return gross_cents - vat, vat
 
 

@@ -18,7 +18,6 @@ when told to (:meth:`HiboutikState.throttle_next`). Money is decimal strings wit
 from __future__ import annotations
 
 import base64
-import threading
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -30,6 +29,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from resources.emulators.generator import SimDay
+from resources.emulators.throttling import Throttled
 
 SUMMARY_FIELDS = ("sale_id", "created_at", "completed_at", "store_id", "vendor_id", "unique_sale_id",
                   "customer_id", "currency", "total", "payment")
@@ -46,7 +46,7 @@ def _rate_number(rate: str) -> int | float:
 
 
 @dataclass
-class HiboutikState:
+class HiboutikState(Throttled):
     user: str = "api@boutique.fr"
     api_key: str = "HB-KEY"
     page_size: int = 250
@@ -54,23 +54,10 @@ class HiboutikState:
     categories: dict[int, str] = field(default_factory=dict)
     retry_after: str = "1"
     requests: list[str] = field(default_factory=list)
-    _throttle: int = 0
-    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add_sale(self, sale: dict) -> None:
         """Store a vendor-shaped detailed sale (``completed_at`` "0000-00-00 00:00:00" = still open)."""
         self.sales[int(sale["sale_id"])] = sale
-
-    def throttle_next(self, n: int) -> None:
-        with self._lock:
-            self._throttle += n
-
-    def _take_throttle(self) -> bool:
-        with self._lock:
-            if self._throttle:
-                self._throttle -= 1
-                return True
-            return False
 
 
 def load_simday(state: HiboutikState, simday: SimDay, *, store_ids: dict[str, int] | None = None,

@@ -17,7 +17,6 @@ State is seeded either from a vendor-neutral :class:`~resources.emulators.genera
 
 from __future__ import annotations
 
-import threading
 import uuid
 import zlib
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from resources.emulators.generator import SimDay, SimOrder
+from resources.emulators.throttling import Throttled
 
 
 def money(cents: int) -> str:
@@ -53,7 +53,7 @@ class _Day:
 
 
 @dataclass
-class LightspeedState:
+class LightspeedState(Throttled):
     """What the emulated merchant holds: business days per location, the valid token, throttling."""
 
     token: str = "lsk-test-token"
@@ -61,8 +61,6 @@ class LightspeedState:
     days: dict[tuple[str, str], _Day] = field(default_factory=dict)
     retry_after: str = "1"
     requests: list[str] = field(default_factory=list)  # "GET /path?query" of every request seen
-    _throttle: int = 0
-    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def put_day(self, location: str | int, day: date, sales: list[dict], *, complete: bool = True,
                 day_start: time = time(5, 0), timezone: str = "Europe/Paris") -> None:
@@ -72,18 +70,6 @@ class LightspeedState:
 
     def set_complete(self, location: str | int, day: date, complete: bool) -> None:
         self.days[(str(location), day.isoformat())].complete = complete
-
-    def throttle_next(self, n: int) -> None:
-        """Answer the next ``n`` requests with 429."""
-        with self._lock:
-            self._throttle += n
-
-    def _take_throttle(self) -> bool:
-        with self._lock:
-            if self._throttle > 0:
-                self._throttle -= 1
-                return True
-            return False
 
 
 # --------------------------------------------------------------------------- seeding from a SimDay

@@ -38,6 +38,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from resources.emulators.generator import vat_of_gross
+
 MAX_LIMIT = 250
 INVALID_TOKEN = "[API] Invalid API key or access token (unrecognized login or wrong password)"
 THROTTLED = "Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service."
@@ -163,6 +165,15 @@ def create_app(state: ShopifyState) -> Starlette:
                                       headers=request.state.headers)
         return {**cursor["f"], "_offset": cursor["o"]}, None
 
+    def admitted_filters(request: Request) -> tuple[dict | None, JSONResponse | None]:
+        """A list request past the guard (token, leaky bucket), then its filters: (filters, None),
+        or (None, the error response to send)."""
+        err, headers = guard(request)
+        if err:
+            return None, err
+        request.state.headers = headers
+        return filters_of(request)
+
     def in_range(value: str | None, lo: str | None, hi: str | None) -> bool:
         if lo is None and hi is None:
             return True
@@ -178,11 +189,7 @@ def create_app(state: ShopifyState) -> Starlette:
         return JSONResponse({"shop": state.shop}, headers=headers)
 
     async def orders(request: Request) -> JSONResponse:
-        err, headers = guard(request)
-        if err:
-            return err
-        request.state.headers = headers
-        f, err = filters_of(request)
+        f, err = admitted_filters(request)
         if err:
             return err
         status = f.get("status", "open")
@@ -205,11 +212,7 @@ def create_app(state: ShopifyState) -> Starlette:
         return page(request, "orders", out, f)
 
     async def tenders(request: Request) -> JSONResponse:
-        err, headers = guard(request)
-        if err:
-            return err
-        request.state.headers = headers
-        f, err = filters_of(request)
+        f, err = admitted_filters(request)
         if err:
             return err
         since = int(f.get("since_id", 0) or 0)
@@ -221,11 +224,7 @@ def create_app(state: ShopifyState) -> Starlette:
         return page(request, "tender_transactions", out, f)
 
     async def products(request: Request) -> JSONResponse:
-        err, headers = guard(request)
-        if err:
-            return err
-        request.state.headers = headers
-        f, err = filters_of(request)
+        f, err = admitted_filters(request)
         if err:
             return err
         ids = {s for s in f.get("ids", "").split(",") if s}
@@ -257,15 +256,6 @@ def _money_set(cents: int, currency: str) -> dict:
     return {"shop_money": m, "presentment_money": dict(m)}
 
 
-def _vat_of(gross_cents: int, rate: str) -> int:
-    r = Decimal(rate)
-    if r == 0:
-        return 0
-    from decimal import ROUND_HALF_UP
-
-    return int((Decimal(gross_cents) * r / (100 + r)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-
 def _numeric_id(value: Any, salt: int) -> int:
     text = str(value)
     return int(text) if text.isdigit() else zlib.crc32(f'{salt}:{text}'.encode()) + 10**9
@@ -294,7 +284,7 @@ def state_from_simday(simday: Any, *, timezone: str = "Europe/Paris", currency: 
             rlis = []
             for li in sim.lines:
                 gross = abs(li.unit_gross_cents * int(abs(li.quantity))) - abs(li.discount_gross_cents)
-                vat = _vat_of(gross, li.vat_rate)
+                vat = vat_of_gross(gross, li.vat_rate)
                 orig = next((x for x in target["line_items"] if x["sku"] == li.sku), target["line_items"][0])
                 rlis.append({"id": _numeric_id(li.line_id, 2), "line_item_id": orig["id"],
                              "quantity": int(abs(li.quantity)), "subtotal": _amount(gross),
@@ -314,7 +304,7 @@ def state_from_simday(simday: Any, *, timezone: str = "Europe/Paris", currency: 
         for li in sim.lines:
             qty = int(li.quantity)
             gross = li.unit_gross_cents * qty - li.discount_gross_cents
-            vat = _vat_of(gross, li.vat_rate)
+            vat = vat_of_gross(gross, li.vat_rate)
             pid = _numeric_id(li.product_id, 3)
             products.setdefault(str(pid), {"id": pid, "title": li.name, "product_type": li.category or ""})
             line_items.append({

@@ -29,7 +29,7 @@ import json
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from starlette.applications import Starlette
@@ -37,13 +37,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+# Square rounds the VAT of INCLUSIVE taxes half away from zero, as the generator does.
+from resources.emulators.generator import vat_of_gross
+
 DEFAULT_TOKEN = "EAAAl-square-emulator-token"
-
-
-def vat_of_gross(gross_cents: int, rate: str) -> int:
-    """VAT inside a VAT-inclusive price, half away from zero (Square's rounding of INCLUSIVE taxes)."""
-    r = Decimal(str(rate))
-    return int((Decimal(gross_cents) * r / (100 + r)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def _money(amount: int, currency: str) -> dict:

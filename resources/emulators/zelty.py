@@ -18,7 +18,6 @@ add up exactly to the line's.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -30,6 +29,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from resources.emulators.generator import SimDay, SimOrder
+from resources.emulators.throttling import Throttled
 
 MAX_CLOSURES_LIMIT = 200
 
@@ -47,25 +47,12 @@ def _split(total: int, n: int) -> list[int]:
 
 
 @dataclass
-class ZeltyState:
+class ZeltyState(Throttled):
     api_key: str = "zelty-test-key"
     closures: list[dict] = field(default_factory=list)
     orders: list[dict] = field(default_factory=list)  # fully expanded orders, each with "till_id"
     retry_after: str = "1"
     requests: list[str] = field(default_factory=list)
-    _throttle: int = 0
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def throttle_next(self, n: int) -> None:
-        with self._lock:
-            self._throttle += n
-
-    def _take_throttle(self) -> bool:
-        with self._lock:
-            if self._throttle:
-                self._throttle -= 1
-                return True
-            return False
 
 
 def order_from_sim(order: SimOrder, *, order_id: int, restaurant_id: int, till_id: int, tz: ZoneInfo) -> dict:

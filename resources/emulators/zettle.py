@@ -35,11 +35,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from resources.emulators.generator import vat_of_gross
+
 ASSERTION_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
-
-
-def _vat(gross: int, rate: Decimal) -> int:
-    return int((Decimal(gross) * rate / (100 + rate)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def _stamp(moment: datetime) -> str:
@@ -87,7 +85,7 @@ def build_purchase(
     for p, base, share in zip(products, bases, shares, strict=True):
         rate = Decimal(str(p["vat"]))
         gross = base - share
-        vat = _vat(gross, rate)
+        vat = vat_of_gross(gross, rate)
         row: dict[str, Any] = {
             "quantity": str(sign * Decimal(p["quantity"])), "productUuid": p.get("product_uuid", str(uuid.uuid4())),
             "variantUuid": p.get("variant_uuid", str(uuid.uuid4())), "vatPercentage": float(rate),
@@ -110,7 +108,7 @@ def build_purchase(
         rate = Decimal(str(service_charge["vat"]))
         purchase["serviceCharge"] = {"amount": service_charge["amount"], "title": service_charge.get("title", ""),
                                      "vatPercentage": float(rate), "quantity": "1"}
-        vat_total += _vat(service_charge["amount"], rate)
+        vat_total += vat_of_gross(service_charge["amount"], rate)
         goods += service_charge["amount"]
     pays = []
     for pay in payments:

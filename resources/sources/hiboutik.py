@@ -44,6 +44,7 @@ from pipelines.accounting.frames import (
 from resources.errors import MappingError, SourceDataError, TransientError
 from resources.http import RetryPolicy, send_with_retries
 from resources.sources.base import SalesPeriod, SourceDay
+from resources.sources.common import DayContext
 from resources.tenants import TenantConfig, secret
 
 SPLIT_PAYMENT = "DIV"
@@ -64,18 +65,9 @@ def to_cents(value: Any) -> int:
     return int(amount)
 
 
-class _Ctx:
-    def __init__(self, tenant: str, day: str):
-        self.tenant, self.day = tenant, day
-
-    def error(self, message: str, record: str, field: str) -> SourceDataError:
-        return SourceDataError(message, tenant=self.tenant, day=self.day, record=record, field_name=field)
-
+class _Ctx(DayContext):
     def cents(self, value: Any, record: str, field: str) -> int:
-        try:
-            return to_cents(value)
-        except ValueError as exc:
-            raise self.error(str(exc), record, field) from None
+        return self.parsed(to_cents, value, record, field)
 
 
 def _rate(item: dict, ctx: _Ctx, record: str) -> str:

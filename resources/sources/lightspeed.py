@@ -48,6 +48,7 @@ from pipelines.accounting.frames import (
 from resources.errors import MappingError, SourceDataError, TransientError
 from resources.http import RetryPolicy, send_with_retries
 from resources.sources.base import SalesPeriod, SourceDay
+from resources.sources.common import DayContext
 from resources.tenants import TenantConfig, secret
 
 DEFAULT_BASE_URL = "https://api.lsk.lightspeed.app"
@@ -83,20 +84,11 @@ def rate_from_multiplier(multiplier: Any) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-class _Ctx:
+class _Ctx(DayContext):
     """Where we are, so that every error names tenant, day, record and field."""
 
-    def __init__(self, tenant: str, day: str):
-        self.tenant, self.day = tenant, day
-
-    def error(self, message: str, record: str, field: str) -> SourceDataError:
-        return SourceDataError(message, tenant=self.tenant, day=self.day, record=record, field_name=field)
-
     def cents(self, value: Any, record: str, field: str) -> int:
-        try:
-            return to_cents(value)
-        except ValueError as exc:
-            raise self.error(str(exc), record, field) from None
+        return self.parsed(to_cents, value, record, field)
 
 
 def _line_rate(line: dict, ctx: _Ctx, record: str) -> str | None:

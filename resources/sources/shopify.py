@@ -41,6 +41,7 @@ from pipelines.accounting.frames import PAYMENT_COLUMNS, SALES_LINE_COLUMNS, mak
 from resources.errors import MappingError, SourceDataError, TransientError
 from resources.http import RetryPolicy, send_with_retries
 from resources.sources.base import SalesPeriod, SourceDay
+from resources.sources.common import DayContext, prorate, status_error, vat_of_gross
 from resources.tenants import TenantConfig, secret
 
 API_VERSION = "2025-10"
@@ -56,18 +57,7 @@ _LINK_RE = re.compile(r'<([^>]+)>;\s*rel="([a-z]+)"')
 # ---------------------------------------------------------------------------------------------
 
 
-class _Ctx:
-    """Who/what is being parsed, so every error names tenant, day, record and field."""
-
-    def __init__(self, tenant: str, day: str):
-        self.tenant = tenant
-        self.day = day
-
-    def error(self, message: str, record: str, field: str) -> SourceDataError:
-        return SourceDataError(message, tenant=self.tenant, day=self.day, record=record, field_name=field)
-
-
-def _cents(value: Any, ctx: _Ctx, record: str, field: str) -> int:
+def _cents(value: Any, ctx: DayContext, record: str, field: str) -> int:
     """A Shopify decimal string ("10.00", "-5.00") → exact integer cents."""
     if value is None or value == "":
         return 0
@@ -81,7 +71,7 @@ def _cents(value: Any, ctx: _Ctx, record: str, field: str) -> int:
     return int(cents)
 
 
-def _money(obj: dict, name: str, ctx: _Ctx, record: str) -> int:
+def _money(obj: dict, name: str, ctx: DayContext, record: str) -> int:
     """``obj[name + "_set"].shop_money.amount`` when present (shop currency), else ``obj[name]``."""
     money_set = obj.get(f"{name}_set")
     if isinstance(money_set, dict) and isinstance(money_set.get("shop_money"), dict):
@@ -89,7 +79,7 @@ def _money(obj: dict, name: str, ctx: _Ctx, record: str) -> int:
     return _cents(obj.get(name), ctx, record, name)
 
 
-def _timestamp(value: Any, ctx: _Ctx, record: str, field: str) -> datetime:
+def _timestamp(value: Any, ctx: DayContext, record: str, field: str) -> datetime:
     if not value:
         raise ctx.error("timestamp is missing", record, field)
     try:
@@ -101,7 +91,7 @@ def _timestamp(value: Any, ctx: _Ctx, record: str, field: str) -> datetime:
     return parsed
 
 
-def _line_rate(tax_lines: list[dict], ctx: _Ctx, record: str, field: str) -> str:
+def _line_rate(tax_lines: list[dict], ctx: DayContext, record: str, field: str) -> str:
     """The one VAT rate of a line (Shopify's ``rate`` is a fraction: 0.2 → "20")."""
     rates = set()
     for i, tl in enumerate(tax_lines or []):
@@ -116,12 +106,12 @@ def _line_rate(tax_lines: list[dict], ctx: _Ctx, record: str, field: str) -> str
 
 def _vat_part(amount_cents: int, rate: str, taxes_included: bool) -> int:
     """VAT inside (``taxes_included``) or on top of an amount, rounded half up, sign kept."""
+    if taxes_included:
+        return vat_of_gross(amount_cents, rate)
     r = Decimal(rate)
     if r == 0:
         return 0
-    base = Decimal(abs(amount_cents))
-    vat = base * r / (100 + r) if taxes_included else base * r / 100
-    out = int(vat.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    out = int((Decimal(abs(amount_cents)) * r / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
     return out if amount_cents >= 0 else -out
 
 
@@ -130,20 +120,6 @@ def _split(gross_by_total: bool, amount: int, vat: int) -> tuple[int, int, int]:
     if gross_by_total:
         return amount - vat, vat, amount
     return amount, vat, amount + vat
-
-
-def prorate(amount_cents: int, weights: dict[str, int]) -> dict[str, int]:
-    """Split ``amount_cents`` over keys in proportion to ``weights`` (largest remainder, exact)."""
-    total = sum(weights.values())
-    if not weights or total == 0:
-        return {}
-    raw = {k: Decimal(amount_cents) * w / total for k, w in weights.items()}
-    out = {k: int(v.to_integral_value(rounding="ROUND_DOWN")) for k, v in raw.items()}
-    rest = amount_cents - sum(out.values())
-    step = 1 if rest > 0 else -1
-    for k in sorted(raw, key=lambda k: abs(raw[k] - out[k]), reverse=True)[: abs(rest)]:
-        out[k] += step
-    return out
 
 
 def _country(order: dict, default_country: str) -> str:
@@ -186,7 +162,7 @@ def _priced_lines(
     return rows
 
 
-def parse_order_sales(order: dict, ctx: _Ctx, categories: dict[str, str], default_country: str) -> list[dict]:
+def parse_order_sales(order: dict, ctx: DayContext, categories: dict[str, str], default_country: str) -> list[dict]:
     """Sales lines of one order (items, gift cards sold, shipping; discounts as their own lines)."""
     oid = str(order.get("id"))
     record = f"order {order.get('name') or oid}"
@@ -228,7 +204,7 @@ def parse_order_sales(order: dict, ctx: _Ctx, categories: dict[str, str], defaul
 
 
 def parse_refund(
-    order: dict, refund: dict, ctx: _Ctx, categories: dict[str, str], default_country: str
+    order: dict, refund: dict, ctx: DayContext, categories: dict[str, str], default_country: str
 ) -> list[dict]:
     """Negative lines of one refund: refunded line items and order adjustments.
 
@@ -312,7 +288,7 @@ def parse_shopify_day(
     ``orders`` are the orders processed in the day; ``refund_orders`` further orders (of earlier
     days) that may carry refunds processed in the day. ``categories`` maps product id → product_type.
     """
-    ctx = _Ctx(tenant, day)
+    ctx = DayContext(tenant, day)
     # Compare instants in UTC: Python compares two datetimes sharing one tzinfo by wall clock,
     # which is wrong across a DST change.
     start, end = start.astimezone(_UTC), end.astimezone(_UTC)
@@ -372,7 +348,7 @@ def parse_shopify_day(
 
 
 def _attach_tips(
-    payments: list[dict], orders: dict[str, dict], ctx: _Ctx, start: datetime, end: datetime, notes: list[str]
+    payments: list[dict], orders: dict[str, dict], ctx: DayContext, start: datetime, end: datetime, notes: list[str]
 ) -> None:
     """Tender transactions include the tip but do not flag it: put ``total_tip_received`` of each
     order processed in the day on that order's largest positive non-gift-card payment of the day."""
@@ -477,17 +453,12 @@ class ShopifyClient:
                                      on_retry=on_retry)
         self.requests += 1
         self.pacer.observe(response)
-        if response.status_code in (401, 403):
-            raise MappingError(
-                f"Shopify refused the access token (HTTP {response.status_code}): {response.text[:200]}",
-                tenant=self.tenant,
-            )
-        if response.status_code == 429 or response.status_code >= 500:
-            raise TransientError(f"Shopify GET {url}: HTTP {response.status_code} after retries",
-                                 tenant=self.tenant)
-        if response.status_code >= 400:
-            raise SourceDataError(f"Shopify GET {url}: HTTP {response.status_code}: {response.text[:300]}",
-                                  tenant=self.tenant)
+        status = response.status_code
+        if status >= 400:
+            raise status_error(status, tenant=self.tenant,
+                               refused=f"Shopify refused the access token (HTTP {status}): {response.text[:200]}",
+                               unavailable=f"Shopify GET {url}: HTTP {status} after retries",
+                               rejected=f"Shopify GET {url}: HTTP {status}: {response.text[:300]}")
         return response
 
     def paginate(self, resource: str, params: dict) -> Iterator[dict]:

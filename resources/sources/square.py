@@ -39,16 +39,17 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import httpx
 
 from pipelines.accounting.frames import PAYMENT_COLUMNS, SALES_LINE_COLUMNS, make_frame, normalize_rate
-from resources.errors import MappingError, SourceDataError, TransientError
+from resources.errors import MappingError, SourceDataError
 from resources.http import RetryPolicy, send_with_retries
 from resources.sources.base import SalesPeriod, SourceDay
+from resources.sources.common import DayContext, allocate, status_error, vat_of_gross
 from resources.tenants import TenantConfig, secret
 
 DEFAULT_BASE_URL = "https://connect.squareup.com"
@@ -64,28 +65,6 @@ MAX_ORDERS_PER_BATCH = 100
 # --------------------------------------------------------------------------------------------
 # Small exact-money helpers
 # --------------------------------------------------------------------------------------------
-
-
-def vat_of_gross(gross_cents: int, rate: str) -> int:
-    """VAT included in a gross amount at ``rate`` percent, rounded half away from zero."""
-    r = Decimal(rate)
-    if r == 0:
-        return 0
-    return int((Decimal(gross_cents) * r / (Decimal(100) + r)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-
-def allocate(total: int, weights: list[int]) -> list[int]:
-    """Split ``total`` cents in proportion to ``weights`` (largest remainder, exact sum)."""
-    base = sum(weights)
-    if base == 0:
-        raise ValueError("cannot allocate over zero weights")
-    raw = [Decimal(total) * w / base for w in weights]
-    floors = [int(x.to_integral_value(rounding="ROUND_FLOOR")) for x in raw]
-    rest = total - sum(floors)
-    order = sorted(range(len(raw)), key=lambda i: (raw[i] - floors[i], -i), reverse=True)
-    for i in order[:rest]:
-        floors[i] += 1
-    return floors
 
 
 def _rfc3339(moment: datetime) -> str:
@@ -113,16 +92,12 @@ def _stamp(ctx: ParseContext, obj: dict, key: str) -> datetime:
 
 
 @dataclass
-class ParseContext:
-    """Who and when, so every error names the tenant, the day, the record and the field."""
+class ParseContext(DayContext):
+    """Who and when (tenant, day, the merchant's currency and country), so every error names the
+    tenant, the day, the record and the field."""
 
-    tenant: str
-    day: str
     currency: str
     country: str
-
-    def error(self, message: str, record: str | None, field_name: str | None) -> SourceDataError:
-        return SourceDataError(message, tenant=self.tenant, day=self.day, record=record, field_name=field_name)
 
 
 def _money(ctx: ParseContext, obj: dict | None, record: str, field_name: str, *, required: bool = True) -> int:
@@ -393,14 +368,12 @@ class SquareClient:
             return body
         errors = body.get("errors") or []
         detail = "; ".join(f"{e.get('code')}: {e.get('detail', '')}" for e in errors) or response.text[:200]
-        if response.status_code in (401, 403):
-            raise MappingError(f"Square {what}: HTTP {response.status_code} ({detail}); check the access token "
-                               f"and its scopes (ORDERS_READ, PAYMENTS_READ, MERCHANT_PROFILE_READ)",
-                               tenant=self.tenant)
-        if response.status_code == 429 or response.status_code >= 500:
-            raise TransientError(f"Square {what}: HTTP {response.status_code} after retries ({detail})",
-                                 tenant=self.tenant)
-        raise SourceDataError(f"Square {what}: HTTP {response.status_code} ({detail})", tenant=self.tenant)
+        status = response.status_code
+        raise status_error(status, tenant=self.tenant,
+                           refused=f"Square {what}: HTTP {status} ({detail}); check the access token and its "
+                                   f"scopes (ORDERS_READ, PAYMENTS_READ, MERCHANT_PROFILE_READ)",
+                           unavailable=f"Square {what}: HTTP {status} after retries ({detail})",
+                           rejected=f"Square {what}: HTTP {status} ({detail})")
 
     def list_locations(self) -> list[dict]:
         return self._send(self.http.build_request("GET", "/v2/locations"), "ListLocations").get("locations") or []

@@ -37,6 +37,7 @@ from pipelines.accounting.frames import (
 from pipelines.accounting.vat_rates import rates_for
 from resources.errors import SourceDataError
 from resources.sources.base import SourceDay
+from resources.sources.common import vat_of_gross
 from resources.tenants import TenantConfig
 
 SCHEMA_VERSION = 1
@@ -321,8 +322,7 @@ def _tenant_rates(day: date, tenant: TenantConfig) -> frozenset[str]:
 
 def split_gross(gross_cents: int, rate: str) -> tuple[int, int]:
     """(net, vat) of a VAT-included amount: VAT per line from the TTC amount, halves away from 0."""
-    r = Decimal(rate)
-    vat = round_half_up(Decimal(gross_cents) * r / (Decimal(100) + r))
+    vat = vat_of_gross(gross_cents, rate)
     return gross_cents - vat, vat
 
 

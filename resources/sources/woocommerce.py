@@ -41,6 +41,7 @@ from pipelines.accounting.frames import PAYMENT_COLUMNS, SALES_LINE_COLUMNS, mak
 from resources.errors import MappingError, SourceDataError, TransientError
 from resources.http import RetryPolicy, send_with_retries
 from resources.sources.base import SalesPeriod, SourceDay
+from resources.sources.common import DayContext, prorate, status_error, vat_of_gross
 from resources.tenants import TenantConfig, secret
 
 UTC = ZoneInfo("UTC")
@@ -49,15 +50,7 @@ PAID_STATUSES = frozenset({"processing", "completed", "refunded"})
 DEFAULT_TIP_FEE_NAMES = ("Tip", "Pourboire", "Gratuity")
 
 
-class _Ctx:
-    def __init__(self, tenant: str, day: str):
-        self.tenant, self.day = tenant, day
-
-    def error(self, message: str, record: str, field: str) -> SourceDataError:
-        return SourceDataError(message, tenant=self.tenant, day=self.day, record=record, field_name=field)
-
-
-def _cents(value: Any, ctx: _Ctx, record: str, field: str) -> int:
+def _cents(value: Any, ctx: DayContext, record: str, field: str) -> int:
     """A WooCommerce decimal string ("29.35", "-9.00", "0.9") → integer cents, half up.
 
     Amounts are formatted with ``dp`` (default 2) decimals; an unrounded value (a shop asking more
@@ -79,7 +72,7 @@ def percent(rate: Any) -> str:
     return (text.rstrip("0").rstrip(".") if "." in text else text) or "0"
 
 
-def _gmt(value: Any, ctx: _Ctx, record: str, field: str) -> datetime:
+def _gmt(value: Any, ctx: DayContext, record: str, field: str) -> datetime:
     """``date_*_gmt`` ("2017-03-22T19:28:02", no offset) → aware UTC."""
     if not value:
         raise ctx.error("date is missing", record, field)
@@ -90,33 +83,13 @@ def _gmt(value: Any, ctx: _Ctx, record: str, field: str) -> datetime:
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
-def prorate(amount_cents: int, weights: dict[str, int]) -> dict[str, int]:
-    """Split ``amount_cents`` in proportion to ``weights`` (largest remainder; the parts sum exactly)."""
-    total = sum(weights.values())
-    if total == 0:
-        return {}
-    raw = {k: Decimal(amount_cents) * w / total for k, w in weights.items()}
-    out = {k: int(v.to_integral_value(rounding="ROUND_DOWN")) for k, v in raw.items()}
-    rest = amount_cents - sum(out.values())
-    for k in sorted(raw, key=lambda k: abs(raw[k] - out[k]), reverse=True)[: abs(rest)]:
-        out[k] += 1 if rest > 0 else -1
-    return out
-
-
-def _vat_inside(gross_cents: int, rate: str) -> int:
-    r = Decimal(rate)
-    v = Decimal(abs(gross_cents)) * r / (100 + r)
-    out = int(v.quantize(Decimal(1), rounding=ROUND_HALF_UP))
-    return out if gross_cents >= 0 else -out
-
-
 class WooParser:
     """Pure parser for one day; ``rates`` maps tax rate id → percent string, ``categories`` maps
     product id → category name."""
 
     def __init__(self, *, tenant: str, day: str, rates: dict[str, str], categories: dict[str, str],
                  default_country: str = "FR", tip_fee_names: Iterable[str] = DEFAULT_TIP_FEE_NAMES):
-        self.ctx = _Ctx(tenant, day)
+        self.ctx = DayContext(tenant, day)
         self.rates = rates
         self.categories = categories
         self.default_country = default_country
@@ -245,7 +218,7 @@ class WooParser:
                 raise c.error("refund amount cannot be placed: the order has no sales to refund", record, "amount")
             for rate, part in sorted(prorate(rest, weights).items()):
                 if part:
-                    v = _vat_inside(part, rate)
+                    v = vat_of_gross(part, rate)
                     rows.append(self._row(order, line_id=f"refund:{refund.get('id')}:amount:{rate}", kind="item",
                                           product_id="", sku="", category="", quantity=0.0, net_cents=part - v,
                                           vat_cents=v, gross_cents=part, is_refund=part < 0, vat_rate=rate))
@@ -350,15 +323,13 @@ class WooCommerceClient:
         self.requests += 1
         if response.status_code == 404 and allow_404:
             return response
-        if response.status_code in (401, 403):
-            raise MappingError(f"WooCommerce refused the consumer key (HTTP {response.status_code}): "
-                               f"{_error_text(response)}", tenant=self.tenant)
-        if response.status_code == 429 or response.status_code >= 500:
-            raise TransientError(f"WooCommerce GET /{path}: HTTP {response.status_code} after retries",
-                                 tenant=self.tenant)
-        if response.status_code >= 400:
-            raise SourceDataError(f"WooCommerce GET /{path}: HTTP {response.status_code}: {_error_text(response)}",
-                                  tenant=self.tenant)
+        status = response.status_code
+        if status >= 400:
+            detail = _error_text(response)
+            raise status_error(status, tenant=self.tenant,
+                               refused=f"WooCommerce refused the consumer key (HTTP {status}): {detail}",
+                               unavailable=f"WooCommerce GET /{path}: HTTP {status} after retries",
+                               rejected=f"WooCommerce GET /{path}: HTTP {status}: {detail}")
         return response
 
     def paginate(self, path: str, params: dict) -> Iterator[dict]:

@@ -43,6 +43,7 @@ from pipelines.accounting.frames import (
 from resources.errors import MappingError, SourceDataError, TransientError
 from resources.http import RetryPolicy, send_with_retries
 from resources.sources.base import SalesPeriod, SourceDay
+from resources.sources.common import DayContext
 from resources.tenants import TenantConfig, secret
 
 DEFAULT_BASE_URL = "https://api.zelty.fr/2.10"
@@ -58,13 +59,7 @@ def rate_from_hundredths(value: Any) -> str:
     return normalize_rate(Decimal(int(value)) / 100) if int(value) else "0"
 
 
-class _Ctx:
-    def __init__(self, tenant: str, day: str):
-        self.tenant, self.day = tenant, day
-
-    def error(self, message: str, record: str, field: str) -> SourceDataError:
-        return SourceDataError(message, tenant=self.tenant, day=self.day, record=record, field_name=field)
-
+class _Ctx(DayContext):
     def cents(self, value: Any, record: str, field: str) -> int:
         if isinstance(value, bool) or value is None:
             raise self.error(f"{value!r} is not an amount in cents", record, field)

@@ -35,6 +35,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
@@ -42,9 +43,10 @@ from typing import Any
 import httpx
 
 from pipelines.accounting.frames import PAYMENT_COLUMNS, SALES_LINE_COLUMNS, make_frame, normalize_rate
-from resources.errors import MappingError, SourceDataError, TransientError
+from resources.errors import MappingError, TransientError
 from resources.http import RetryPolicy, send_with_retries
 from resources.sources.base import SalesPeriod, SourceDay
+from resources.sources.common import DayContext, allocate, status_error, vat_of_gross
 from resources.tenants import TenantConfig, secret
 
 DEFAULT_BASE_URL = "https://purchase.izettle.com"
@@ -59,21 +61,12 @@ MAX_LIMIT = 1000
 # --------------------------------------------------------------------------------------------
 
 
-def _vat_of_gross(gross: int, rate: str) -> int:
-    r = Decimal(rate)
-    return int((Decimal(gross) * r / (100 + r)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-
 def _spread(total: int, weights: list[int]) -> list[int]:
-    """``total`` split in proportion to ``weights`` (largest remainder; exact sum)."""
-    base = sum(weights)
-    if total == 0 or base == 0:
+    """``total`` split in proportion to ``weights`` (largest remainder; exact sum); all zeros
+    when there is nothing to split or nothing to split over."""
+    if total == 0 or sum(weights) == 0:
         return [0] * len(weights)
-    raw = [Decimal(total) * w / base for w in weights]
-    out = [int(x.to_integral_value(rounding="ROUND_FLOOR")) for x in raw]
-    for i in sorted(range(len(raw)), key=lambda i: (raw[i] - out[i], -i), reverse=True)[: total - sum(out)]:
-        out[i] += 1
-    return out
+    return allocate(total, weights)
 
 
 def parse_timestamp(value: str) -> datetime:
@@ -86,12 +79,10 @@ def parse_timestamp(value: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
-class _Ctx:
-    def __init__(self, tenant: str, day: str, currency: str, country: str):
-        self.tenant, self.day, self.currency, self.country = tenant, day, currency, country
-
-    def error(self, message: str, record: str | None, field_name: str | None) -> SourceDataError:
-        return SourceDataError(message, tenant=self.tenant, day=self.day, record=record, field_name=field_name)
+@dataclass
+class _Ctx(DayContext):
+    currency: str
+    country: str
 
 
 def _int(ctx: _Ctx, obj: dict, key: str, record: str, where: str, *, default: int | None = None) -> int:
@@ -146,7 +137,7 @@ def parse_purchase(ctx: _Ctx, purchase: dict) -> tuple[list[dict], list[dict]]:
         if "rowTaxableAmount" in product:
             net = _int(ctx, product, "rowTaxableAmount", pid, where)
         else:
-            net = gross - _vat_of_gross(gross, rate)
+            net = gross - vat_of_gross(gross, rate)
         kind = "gift_card" if product.get("type") == "GIFTCARD" else "item"
         lines.append({
             "order_id": pid, "line_id": f"{pid}:{i}", "location": "", "kind": kind,
@@ -162,7 +153,7 @@ def parse_purchase(ctx: _Ctx, purchase: dict) -> tuple[list[dict], list[dict]]:
         gross = int((qty * _int(ctx, charge, "amount", pid, where)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
         gross = -abs(gross) if is_refund else gross
         rate = _rate(ctx, charge, pid, where)
-        vat = _vat_of_gross(gross, rate)
+        vat = vat_of_gross(gross, rate)
         lines.append({
             "order_id": pid, "line_id": f"{pid}:service", "location": "", "kind": "service_charge",
             "product_id": "", "sku": "", "category": "", "quantity": float(qty), "net_cents": gross - vat,
@@ -297,14 +288,12 @@ class ZettleClient:
                 continue  # token revoked or expired early: get a new one, once
             if response.status_code == 200:
                 return response.json()
-            detail = response.text[:200]
-            if response.status_code in (401, 403):
-                raise MappingError(f"Zettle {what}: HTTP {response.status_code} ({detail}); the API key "
-                                   "lacks READ:PURCHASE or was revoked", tenant=self.tenant)
-            if response.status_code == 429 or response.status_code >= 500:
-                raise TransientError(f"Zettle {what}: HTTP {response.status_code} after retries ({detail})",
-                                     tenant=self.tenant)
-            raise SourceDataError(f"Zettle {what}: HTTP {response.status_code} ({detail})", tenant=self.tenant)
+            status, detail = response.status_code, response.text[:200]
+            raise status_error(status, tenant=self.tenant,
+                               refused=f"Zettle {what}: HTTP {status} ({detail}); the API key "
+                                       "lacks READ:PURCHASE or was revoked",
+                               unavailable=f"Zettle {what}: HTTP {status} after retries ({detail})",
+                               rejected=f"Zettle {what}: HTTP {status} ({detail})")
         raise AssertionError("unreachable")
 
     def purchases(self, start: datetime, end: datetime, *, limit: int = MAX_LIMIT) -> Iterator[dict]:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 from datetime import date, datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -18,17 +16,14 @@ from resources.http import RetryPolicy
 from resources.sources.base import SalesPeriod
 from resources.sources.hiboutik import HiboutikSource
 from resources.tenants import TenantConfig
+from tests.harness import load_sibling
 
 FAST = RetryPolicy(max_attempts=5, base_delay=0.01, max_delay=2.0)
 PARIS = ZoneInfo("Europe/Paris")
 
 
 def _cases():
-    path = Path(__file__).with_name("test_hiboutik_parser.py")
-    spec = importlib.util.spec_from_file_location("hiboutik_parser_cases", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_sibling(__file__, "test_hiboutik_parser.py", "hiboutik_parser_cases")
 
 
 def tenant(url: str) -> TenantConfig:

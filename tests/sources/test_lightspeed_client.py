@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 from datetime import date
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -17,6 +15,7 @@ from resources.http import RetryPolicy
 from resources.sources.base import SalesPeriod
 from resources.sources.lightspeed import LightspeedSource
 from resources.tenants import TenantConfig
+from tests.harness import load_sibling
 
 FAST = RetryPolicy(max_attempts=5, base_delay=0.01, max_delay=2.0)
 LOC_A, LOC_B = "45454565682155", "45454565682156"
@@ -24,11 +23,7 @@ LOC_A, LOC_B = "45454565682155", "45454565682156"
 
 def _parser_tests():
     """The hand-computed day lives next to the parser tests; load it (importlib mode)."""
-    path = Path(__file__).with_name("test_lightspeed_parser.py")
-    spec = importlib.util.spec_from_file_location("lightspeed_parser_cases", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_sibling(__file__, "test_lightspeed_parser.py", "lightspeed_parser_cases")
 
 
 def tenant(url: str, locations: list[str]) -> TenantConfig:

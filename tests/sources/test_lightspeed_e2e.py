@@ -15,66 +15,41 @@ VAT 20 % = 1.80 credit; tips 2.00 credit. Debits 41.80 = credits 5.70 + 21.18 + 
 
 from __future__ import annotations
 
-import importlib.util
 from datetime import date
-from pathlib import Path
 
-import httpx
-import pytest
-
-from pipelines.sales.core import run_period
 from resources.emulators.lightspeed import LightspeedState, create_app
-from resources.emulators.pennylane import create_app as pennylane_app
 from resources.emulators.server import serve
 from resources.http import RetryPolicy
-from resources.pennylane import PennylaneClient
 from resources.sources.lightspeed import LightspeedSource
-from resources.tenants import TenantConfig
-from resources.warehouse import Warehouse
+from tests.harness import load_sibling, run_source_day, tenant_config
 
-_spec = importlib.util.spec_from_file_location("lightspeed_e2e_cases",
-                                               Path(__file__).with_name("test_lightspeed_parser.py"))
-cases = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(cases)
+cases = load_sibling(__file__, "test_lightspeed_parser.py", "lightspeed_e2e_cases")
 LOCATION = "45454565682155"
 
 
-def test_lightspeed_day_lands_in_pennylane_with_the_exact_lines(tmp_path, pennylane_spec, monkeypatch):
+def test_lightspeed_day_lands_in_pennylane_with_the_exact_lines(tmp_path, pennylane_harness, monkeypatch):
     ls = LightspeedState(token="lsk-e2e", retry_after="0")
     ls.put_day(LOCATION, date(2025, 3, 14), cases.hand_day_sales())
     ls.throttle_next(1)
     monkeypatch.setenv("LSK_E2E_TOKEN", "lsk-e2e")
     monkeypatch.setenv("PENNYLANE_TOKEN_LS", "tok-bistrot")
-    pl = pennylane_app(tmp_path / "pennylane.db", validate_spec=pennylane_spec, rate_limit_window=0.25)
-    with serve(create_app(ls)) as ls_srv, serve(pl) as pl_srv:
-        httpx.post(pl_srv.url + "/_emulator/companies", json={"token": "tok-bistrot", "name": "Bistrot"}
-                   ).raise_for_status()
-        base = pl_srv.url + "/api/external/v2"
-        tenant = TenantConfig.model_validate({
-            "slug": "bistrot-ls", "name": "Bistrot LS", "siret": "73282932000074", "start_date": "2025-01-01",
-            "source": {"type": "lightspeed", "base_url": ls_srv.url,
-                       "credentials": {"access_token": "LSK_E2E_TOKEN"},
-                       "settings": {"business_location_ids": [LOCATION]}},
-            "pennylane": {"token_env": "PENNYLANE_TOKEN_LS", "base_url": base},
-            "accounting": {"payment_methods": {"Carte bancaire": "5115", "Espèces": "530"}},
-        })
-        warehouse = Warehouse(f"sqlite:///{tmp_path}/warehouse.db")
-        warehouse.create_all()
-        source = LightspeedSource(tenant, policy=RetryPolicy(base_delay=0.01, max_delay=0.05))
-        client = PennylaneClient("tok-bistrot", base, tenant="bistrot-ls")
-        result = run_period(tenant, "2025-03-14", warehouse=warehouse, pennylane_client=client, source=source)
-        source.close()
-        assert (result.status, result.message) == ("posted", "")
-        entries = list(client.list_ledger_entries())
-        assert [(e["date"], e["label"]) for e in entries] == [("2025-03-14", "Ventes 2025-03-14 — Bistrot LS")]
-        lines = sorted(
-            (ln["ledger_account"]["number"] if isinstance(ln["ledger_account"], dict) else ln["ledger_account"],
-             ln["debit"], ln["credit"], ln["label"])
-            for ln in client.list_ledger_entry_lines(entries[0]["id"])
+    pennylane_harness.company("tok-bistrot", "Bistrot")
+    with serve(create_app(ls)) as ls_srv:
+        tenant = tenant_config(
+            "bistrot-ls", name="Bistrot LS", start_date="2025-01-01",
+            source={"type": "lightspeed", "base_url": ls_srv.url,
+                    "credentials": {"access_token": "LSK_E2E_TOKEN"},
+                    "settings": {"business_location_ids": [LOCATION]}},
+            pennylane_base_url=pennylane_harness.base_url, token_env="PENNYLANE_TOKEN_LS",
+            payment_methods={"Carte bancaire": "5115", "Espèces": "530"},
         )
-    if pl.spec_violations:
-        pytest.fail("Pennylane spec violations: " + "; ".join(map(str, pl.spec_violations)))
-    assert lines == sorted([
+        source = LightspeedSource(tenant, policy=RetryPolicy(base_delay=0.01, max_delay=0.05))
+        day = run_source_day(tenant, "2025-03-14", source, pennylane_harness, tmp_path,
+                             token="tok-bistrot")
+    assert (day.result.status, day.result.message) == ("posted", "")
+    assert [(e["date"], e["label"]) for e in day.entries] == [("2025-03-14", "Ventes 2025-03-14 — Bistrot LS")]
+    pennylane_harness.assert_no_spec_violations()
+    assert day.entries[0]["lines"] == sorted([
         ("5115", "41.80", "0.00", "Encaissements Carte bancaire"),
         ("530", "0.00", "5.70", "Encaissements Espèces"),  # 2.20 taken − 7.90 paid back
         ("707", "0.00", "21.18", "Ventes TVA 10 %"),

@@ -14,61 +14,38 @@ sales accounts by product category. Expected ledger lines, by hand:
 from __future__ import annotations
 
 import copy
-import importlib.util
-from pathlib import Path
 
-import httpx
-import pytest
-
-from pipelines.sales.core import run_period
-from resources.emulators.pennylane import create_app as pennylane_app
 from resources.emulators.server import serve
 from resources.emulators.shopify import ShopifyState, create_app
-from resources.pennylane import PennylaneClient
-from resources.tenants import TenantConfig
-from resources.warehouse import Warehouse
+from tests.harness import load_sibling, run_source_day, tenant_config
 
-_spec = importlib.util.spec_from_file_location("shopify_day_e2e", Path(__file__).with_name("test_shopify_day.py"))
-day_mod = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(day_mod)
+day_mod = load_sibling(__file__, "test_shopify_day.py", "shopify_day_e2e")
 
 
-def test_shopify_day_lands_in_pennylane_with_the_exact_lines(tmp_path, pennylane_spec, monkeypatch):
+def test_shopify_day_lands_in_pennylane_with_the_exact_lines(tmp_path, pennylane_harness, monkeypatch):
     monkeypatch.setenv("SHOPIFY_TOKEN_TEST", "shpat_secret")
     monkeypatch.setenv("PENNYLANE_TOKEN_TEST", "tok-boutique")
     orders, tenders, products = day_mod.shop_payloads()
     shop_state = ShopifyState(orders=copy.deepcopy(orders), tender_transactions=tenders, products=products,
                               token="shpat_secret", retry_after="0.05", force_429={2})
-    pl = pennylane_app(tmp_path / "pennylane.db", validate_spec=pennylane_spec, rate_limit_window=0.25)
-    with serve(create_app(shop_state)) as shop, serve(pl) as pl_srv:
-        httpx.post(pl_srv.url + "/_emulator/companies", json={"token": "tok-boutique", "name": "Boutique"}
-                   ).raise_for_status()
-        base = pl_srv.url + "/api/external/v2"
-        tenant = TenantConfig.model_validate({
-            "slug": "boutique", "name": "Boutique", "siret": "73282932000074", "start_date": "2025-01-01",
-            "source": {"type": "shopify", "base_url": shop.url,
-                       "credentials": {"access_token": "SHOPIFY_TOKEN_TEST"}, "settings": {"page_limit": 2}},
-            "pennylane": {"token_env": "PENNYLANE_TOKEN_TEST", "base_url": base},
-            "accounting": {"sales_by": "category",
-                           "sales_accounts_by_category": {"Livres": "7071", "Épicerie": "7072",
-                                                          "Papeterie": "7073", "Vaisselle": "7074"},
-                           "payment_methods": {"credit_card": "5115", "gift_card": "4191"}},
-        })
-        warehouse = Warehouse(f"sqlite:///{tmp_path}/warehouse.db")
-        warehouse.create_all()
-        client = PennylaneClient("tok-boutique", base, tenant="boutique")
-        result = run_period(tenant, "2025-03-30", warehouse=warehouse, pennylane_client=client)
-        assert (result.status, result.message) == ("posted", "")
-        entries = list(client.list_ledger_entries())
-        assert [(e["date"], e["label"]) for e in entries] == [("2025-03-30", "Ventes 2025-03-30 — Boutique")]
-        lines = sorted(
-            (ln["ledger_account"]["number"] if isinstance(ln["ledger_account"], dict) else ln["ledger_account"],
-             ln["debit"], ln["credit"], ln["label"])
-            for ln in client.list_ledger_entry_lines(entries[0]["id"])
+    pennylane_harness.company("tok-boutique", "Boutique")
+    with serve(create_app(shop_state)) as shop:
+        tenant = tenant_config(
+            "boutique", name="Boutique", start_date="2025-01-01",
+            source={"type": "shopify", "base_url": shop.url,
+                    "credentials": {"access_token": "SHOPIFY_TOKEN_TEST"}, "settings": {"page_limit": 2}},
+            pennylane_base_url=pennylane_harness.base_url, token_env="PENNYLANE_TOKEN_TEST",
+            sales_by="category",
+            sales_accounts_by_category={"Livres": "7071", "Épicerie": "7072", "Papeterie": "7073",
+                                        "Vaisselle": "7074"},
+            payment_methods={"credit_card": "5115", "gift_card": "4191"},
         )
-    if pl.spec_violations:
-        pytest.fail("Pennylane spec violations: " + "; ".join(map(str, pl.spec_violations)))
-    assert lines == sorted([
+        day = run_source_day(tenant, "2025-03-30", None, pennylane_harness, tmp_path,
+                             token="tok-boutique")
+    assert (day.result.status, day.result.message) == ("posted", "")
+    assert [(e["date"], e["label"]) for e in day.entries] == [("2025-03-30", "Ventes 2025-03-30 — Boutique")]
+    pennylane_harness.assert_no_spec_violations()
+    assert day.entries[0]["lines"] == sorted([
         ("44571", "0.00", "2.00", "TVA collectée 20 %"),
         ("44571", "0.00", "1.56", "TVA collectée 5,5 %"),
         ("707", "0.00", "5.00", "Frais de port TVA 20 %"),

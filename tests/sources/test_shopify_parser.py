@@ -7,9 +7,7 @@ Shapes: ``order_adjustments`` as in Shopify's REST Refund reference example (``"
 
 from __future__ import annotations
 
-import importlib.util
 from datetime import datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -19,12 +17,11 @@ from resources.emulators.server import serve
 from resources.emulators.shopify import ShopifyState, create_app
 from resources.errors import MappingError, SourceDataError
 from resources.sources.shopify import CallLimitPacer, ShopifyClient, parse_shopify_day, prorate
+from tests.harness import load_sibling
 
 PARIS = ZoneInfo("Europe/Paris")
 
-_spec = importlib.util.spec_from_file_location("shopify_day", Path(__file__).with_name("test_shopify_day.py"))
-day_mod = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(day_mod)
+day_mod = load_sibling(__file__, "test_shopify_day.py", "shopify_day")
 money, order, line_item, tax_line, tender = (day_mod.money, day_mod.order, day_mod.line_item,
                                              day_mod.tax_line, day_mod.tender)
 

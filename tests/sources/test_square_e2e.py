@@ -15,64 +15,40 @@ Debits 11.00 + 3.50 + 10.42 + 2.08 = 27.00 = credits 21.82 + 2.18 + 3.00.
 
 from __future__ import annotations
 
-import importlib.util
 from datetime import UTC, datetime
-from pathlib import Path
 
-import httpx
-import pytest
-
-from pipelines.sales.core import run_period
-from resources.emulators.pennylane import create_app as pennylane_app
 from resources.emulators.server import serve
 from resources.emulators.square import create_app
 from resources.http import RetryPolicy
-from resources.pennylane import PennylaneClient
 from resources.sources.square import SquareSource
-from resources.tenants import TenantConfig
-from resources.warehouse import Warehouse
+from tests.harness import load_sibling, run_source_day, tenant_config
 
-_spec = importlib.util.spec_from_file_location("square_client_e2e", Path(__file__).with_name("test_square_client.py"))
-day_mod = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(day_mod)
+day_mod = load_sibling(__file__, "test_square_client.py", "square_client_e2e")
 
 
-def test_square_day_lands_in_pennylane_with_the_exact_lines(tmp_path, pennylane_spec, monkeypatch):
+def test_square_day_lands_in_pennylane_with_the_exact_lines(tmp_path, pennylane_harness, monkeypatch):
     sq_state = day_mod.hand_computed_state()
     sq_state.page_size_cap = 1
     sq_state.fail_next = 1
     monkeypatch.setenv("SQUARE_TEST_TOKEN", sq_state.token)
     monkeypatch.setenv("PENNYLANE_TOKEN_TEST", "tok-cafe")
-    pl = pennylane_app(tmp_path / "pennylane.db", validate_spec=pennylane_spec, rate_limit_window=0.25)
-    with serve(create_app(sq_state)) as sq, serve(pl) as pl_srv:
-        httpx.post(pl_srv.url + "/_emulator/companies", json={"token": "tok-cafe", "name": "Café"}
-                   ).raise_for_status()
-        base = pl_srv.url + "/api/external/v2"
-        tenant = TenantConfig.model_validate({
-            "slug": "cafe-square", "name": "Café de la Gare", "siret": "73282932000074",
-            "start_date": "2026-01-01",
-            "source": {"type": "square", "base_url": sq.url, "credentials": {"access_token": "SQUARE_TEST_TOKEN"}},
-            "pennylane": {"token_env": "PENNYLANE_TOKEN_TEST", "base_url": base},
-            "accounting": {"payment_methods": {"CARD": "5115", "CASH": "530"}},
-        })
-        warehouse = Warehouse(f"sqlite:///{tmp_path}/warehouse.db")
-        warehouse.create_all()
+    pennylane_harness.company("tok-cafe", "Café")
+    with serve(create_app(sq_state)) as sq:
+        tenant = tenant_config(
+            "cafe-square", name="Café de la Gare", start_date="2026-01-01",
+            source={"type": "square", "base_url": sq.url,
+                    "credentials": {"access_token": "SQUARE_TEST_TOKEN"}},
+            pennylane_base_url=pennylane_harness.base_url, token_env="PENNYLANE_TOKEN_TEST",
+            payment_methods={"CARD": "5115", "CASH": "530"},
+        )
         source = SquareSource(tenant, policy=RetryPolicy(base_delay=0.01, max_delay=0.05),
                               clock=lambda: datetime(2026, 6, 1, tzinfo=UTC))
-        client = PennylaneClient("tok-cafe", base, tenant="cafe-square")
-        result = run_period(tenant, "2026-03-10", warehouse=warehouse, pennylane_client=client, source=source)
-        source.close()
-        assert (result.status, result.message) == ("posted", "")
-        entries = list(client.list_ledger_entries())
-        assert [(e["date"], e["label"]) for e in entries] == [("2026-03-10", "Ventes 2026-03-10 — Café de la Gare")]
-        lines = sorted(
-            (ln["ledger_account"]["number"] if isinstance(ln["ledger_account"], dict) else ln["ledger_account"],
-             ln["debit"], ln["credit"], ln["label"])
-            for ln in client.list_ledger_entry_lines(entries[0]["id"])
-        )
-    if pl.spec_violations:
-        pytest.fail("Pennylane spec violations: " + "; ".join(map(str, pl.spec_violations)))
-    assert lines == sorted([
+        day = run_source_day(tenant, "2026-03-10", source, pennylane_harness, tmp_path,
+                             token="tok-cafe")
+    assert (day.result.status, day.result.message) == ("posted", "")
+    assert [(e["date"], e["label"]) for e in day.entries] == [("2026-03-10", "Ventes 2026-03-10 — Café de la Gare")]
+    pennylane_harness.assert_no_spec_violations()
+    assert day.entries[0]["lines"] == sorted([
         ("530", "11.00", "0.00", "Encaissements CASH"),
         ("5115", "3.50", "0.00", "Encaissements CARD"),  # 27.50 taken − 24.00 refunded
         ("707", "0.00", "21.82", "Ventes TVA 10 %"),

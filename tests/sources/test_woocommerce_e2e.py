@@ -15,62 +15,39 @@ with 1 order per page and a 429 on the way. Expected ledger lines, by hand:
 from __future__ import annotations
 
 import copy
-import importlib.util
-from pathlib import Path
 
-import httpx
-import pytest
-
-from pipelines.sales.core import run_period
-from resources.emulators.pennylane import create_app as pennylane_app
 from resources.emulators.server import serve
 from resources.emulators.woocommerce import WooState, create_app
-from resources.pennylane import PennylaneClient
-from resources.tenants import TenantConfig
-from resources.warehouse import Warehouse
+from tests.harness import load_sibling, run_source_day, tenant_config
 
-_spec = importlib.util.spec_from_file_location("woo_day_e2e", Path(__file__).with_name("test_woocommerce_day.py"))
-day_mod = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(day_mod)
+day_mod = load_sibling(__file__, "test_woocommerce_day.py", "woo_day_e2e")
 
 
-def test_woocommerce_day_lands_in_pennylane_with_the_exact_lines(tmp_path, pennylane_spec, monkeypatch):
+def test_woocommerce_day_lands_in_pennylane_with_the_exact_lines(tmp_path, pennylane_harness, monkeypatch):
     monkeypatch.setenv("WC_KEY_TEST", "ck_live")
     monkeypatch.setenv("WC_SECRET_TEST", "cs_live")
     monkeypatch.setenv("PENNYLANE_TOKEN_TEST", "tok-epicerie")
     orders, refunds, rates, products = day_mod.store_payloads()
     store = WooState(orders=copy.deepcopy(orders), refunds=refunds, taxes=rates, products=products,
                      consumer_key="ck_live", consumer_secret="cs_live", retry_after="0.05", force_429={3})
-    pl = pennylane_app(tmp_path / "pennylane.db", validate_spec=pennylane_spec, rate_limit_window=0.25)
-    with serve(create_app(store)) as shop, serve(pl) as pl_srv:
-        httpx.post(pl_srv.url + "/_emulator/companies", json={"token": "tok-epicerie", "name": "Épicerie fine"}
-                   ).raise_for_status()
-        base = pl_srv.url + "/api/external/v2"
-        tenant = TenantConfig.model_validate({
-            "slug": "epicerie", "name": "Épicerie fine", "siret": "73282932000074", "start_date": "2025-01-01",
-            "source": {"type": "woocommerce", "base_url": shop.url, "settings": {"per_page": 1},
-                       "credentials": {"consumer_key": "WC_KEY_TEST", "consumer_secret": "WC_SECRET_TEST"}},
-            "pennylane": {"token_env": "PENNYLANE_TOKEN_TEST", "base_url": base},
-            "accounting": {"sales_by": "category",
-                           "sales_accounts_by_category": {"Livres": "7071", "Épicerie": "7072", "Vaisselle": "7074"},
-                           "payment_methods": {"stripe": "5115"}},
-        })
-        warehouse = Warehouse(f"sqlite:///{tmp_path}/warehouse.db")
-        warehouse.create_all()
-        client = PennylaneClient("tok-epicerie", base, tenant="epicerie")
-        result = run_period(tenant, "2025-06-14", warehouse=warehouse, pennylane_client=client)
-        assert (result.status, result.message) == ("posted", "")
-        entries = list(client.list_ledger_entries())
-        assert [(e["date"], e["label"]) for e in entries] == [("2025-06-14", "Ventes 2025-06-14 — Épicerie fine")]
-        lines = sorted(
-            (ln["ledger_account"]["number"] if isinstance(ln["ledger_account"], dict) else ln["ledger_account"],
-             ln["debit"], ln["credit"], ln["label"])
-            for ln in client.list_ledger_entry_lines(entries[0]["id"])
+    pennylane_harness.company("tok-epicerie", "Épicerie fine")
+    with serve(create_app(store)) as shop:
+        tenant = tenant_config(
+            "epicerie", name="Épicerie fine", start_date="2025-01-01",
+            source={"type": "woocommerce", "base_url": shop.url, "settings": {"per_page": 1},
+                    "credentials": {"consumer_key": "WC_KEY_TEST", "consumer_secret": "WC_SECRET_TEST"}},
+            pennylane_base_url=pennylane_harness.base_url, token_env="PENNYLANE_TOKEN_TEST",
+            sales_by="category",
+            sales_accounts_by_category={"Livres": "7071", "Épicerie": "7072", "Vaisselle": "7074"},
+            payment_methods={"stripe": "5115"},
         )
-    if pl.spec_violations:
-        pytest.fail("Pennylane spec violations: " + "; ".join(map(str, pl.spec_violations)))
+        day = run_source_day(tenant, "2025-06-14", None, pennylane_harness, tmp_path,
+                             token="tok-epicerie")
+    assert (day.result.status, day.result.message) == ("posted", "")
+    assert [(e["date"], e["label"]) for e in day.entries] == [("2025-06-14", "Ventes 2025-06-14 — Épicerie fine")]
+    pennylane_harness.assert_no_spec_violations()
     assert any(p.endswith("/orders") and q.get("page") == "2" for p, q in store.requests)  # paged
-    assert lines == sorted([
+    assert day.entries[0]["lines"] == sorted([
         ("44571", "0.93", "0.00", "TVA collectée 20 %"),
         ("44571", "0.00", "1.56", "TVA collectée 5,5 %"),
         ("707", "0.00", "5.00", "Frais de port TVA 20 %"),

@@ -6,9 +6,7 @@ The amount-only refund is the docs' "Create a refund" response example (``"amoun
 
 from __future__ import annotations
 
-import importlib.util
 from datetime import datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -18,11 +16,10 @@ from resources.emulators.server import serve
 from resources.emulators.woocommerce import WooState, create_app
 from resources.errors import MappingError, SourceDataError
 from resources.sources.woocommerce import WooCommerceClient, parse_woocommerce_day, percent
+from tests.harness import load_sibling
 
 PARIS = ZoneInfo("Europe/Paris")
-_spec = importlib.util.spec_from_file_location("woo_day", Path(__file__).with_name("test_woocommerce_day.py"))
-woo = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(woo)
+woo = load_sibling(__file__, "test_woocommerce_day.py", "woo_day")
 
 
 def parse(orders, refunds=None, rates=None, refund_orders=()):

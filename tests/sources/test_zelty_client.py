@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 from datetime import date
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -18,16 +16,13 @@ from resources.sources import zelty as zelty_module
 from resources.sources.base import SalesPeriod
 from resources.sources.zelty import ZeltySource
 from resources.tenants import TenantConfig
+from tests.harness import load_sibling
 
 FAST = RetryPolicy(max_attempts=5, base_delay=0.01, max_delay=2.0)
 
 
 def _cases():
-    path = Path(__file__).with_name("test_zelty_parser.py")
-    spec = importlib.util.spec_from_file_location("zelty_parser_cases", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_sibling(__file__, "test_zelty_parser.py", "zelty_parser_cases")
 
 
 def tenant(url: str, restaurants: list[int]) -> TenantConfig:

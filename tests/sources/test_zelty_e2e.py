@@ -16,64 +16,38 @@ Debits 37.59 = credits 27.44 + 4.50 + 2.75 + 0.90 + 2.00.
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
-import httpx
-import pytest
-
-from pipelines.sales.core import run_period
-from resources.emulators.pennylane import create_app as pennylane_app
 from resources.emulators.server import serve
 from resources.emulators.zelty import ZeltyState, create_app
 from resources.http import RetryPolicy
-from resources.pennylane import PennylaneClient
 from resources.sources.zelty import ZeltySource
-from resources.tenants import TenantConfig
-from resources.warehouse import Warehouse
+from tests.harness import load_sibling, run_source_day, tenant_config
 
-_spec = importlib.util.spec_from_file_location("zelty_e2e_cases",
-                                               Path(__file__).with_name("test_zelty_parser.py"))
-cases = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(cases)
+cases = load_sibling(__file__, "test_zelty_parser.py", "zelty_e2e_cases")
 
 
-def test_zelty_day_lands_in_pennylane_with_the_exact_lines(tmp_path, pennylane_spec, monkeypatch):
+def test_zelty_day_lands_in_pennylane_with_the_exact_lines(tmp_path, pennylane_harness, monkeypatch):
     zt_state = ZeltyState(api_key="zelty-e2e", retry_after="0")
     zt_state.closures.append(cases.hand_closure())
     zt_state.orders.extend({**o, "till_id": 109} for o in cases.hand_orders())
     zt_state.throttle_next(1)
     monkeypatch.setenv("ZELTY_E2E_KEY", "zelty-e2e")
     monkeypatch.setenv("PENNYLANE_TOKEN_ZT", "tok-brasserie")
-    pl = pennylane_app(tmp_path / "pennylane.db", validate_spec=pennylane_spec, rate_limit_window=0.25)
-    with serve(create_app(zt_state)) as zt_srv, serve(pl) as pl_srv:
-        httpx.post(pl_srv.url + "/_emulator/companies", json={"token": "tok-brasserie", "name": "Brasserie"}
-                   ).raise_for_status()
-        base = pl_srv.url + "/api/external/v2"
-        tenant = TenantConfig.model_validate({
-            "slug": "brasserie-zt", "name": "Brasserie ZT", "siret": "44306184100047", "start_date": "2025-01-01",
-            "source": {"type": "zelty", "base_url": zt_srv.url + "/2.10",
-                       "credentials": {"api_key": "ZELTY_E2E_KEY"}, "settings": {"restaurant_ids": [5146]}},
-            "pennylane": {"token_env": "PENNYLANE_TOKEN_ZT", "base_url": base},
-            "accounting": {"payment_methods": {"Carte bancaire": "5115", "Espèces": "530"}},
-        })
-        warehouse = Warehouse(f"sqlite:///{tmp_path}/warehouse.db")
-        warehouse.create_all()
-        source = ZeltySource(tenant, policy=RetryPolicy(base_delay=0.01, max_delay=0.05))
-        client = PennylaneClient("tok-brasserie", base, tenant="brasserie-zt")
-        result = run_period(tenant, "2025-03-14", warehouse=warehouse, pennylane_client=client, source=source)
-        source.close()
-        assert (result.status, result.message) == ("posted", "")
-        entries = list(client.list_ledger_entries())
-        assert [(e["date"], e["label"]) for e in entries] == [("2025-03-14", "Ventes 2025-03-14 — Brasserie ZT")]
-        lines = sorted(
-            (ln["ledger_account"]["number"] if isinstance(ln["ledger_account"], dict) else ln["ledger_account"],
-             ln["debit"], ln["credit"], ln["label"])
-            for ln in client.list_ledger_entry_lines(entries[0]["id"])
+    pennylane_harness.company("tok-brasserie", "Brasserie")
+    with serve(create_app(zt_state)) as zt_srv:
+        tenant = tenant_config(
+            "brasserie-zt", name="Brasserie ZT", siret="44306184100047", start_date="2025-01-01",
+            source={"type": "zelty", "base_url": zt_srv.url + "/2.10",
+                    "credentials": {"api_key": "ZELTY_E2E_KEY"}, "settings": {"restaurant_ids": [5146]}},
+            pennylane_base_url=pennylane_harness.base_url, token_env="PENNYLANE_TOKEN_ZT",
+            payment_methods={"Carte bancaire": "5115", "Espèces": "530"},
         )
-    if pl.spec_violations:
-        pytest.fail("Pennylane spec violations: " + "; ".join(map(str, pl.spec_violations)))
-    assert lines == sorted([
+        source = ZeltySource(tenant, policy=RetryPolicy(base_delay=0.01, max_delay=0.05))
+        day = run_source_day(tenant, "2025-03-14", source, pennylane_harness, tmp_path,
+                             token="tok-brasserie")
+    assert (day.result.status, day.result.message) == ("posted", "")
+    assert [(e["date"], e["label"]) for e in day.entries] == [("2025-03-14", "Ventes 2025-03-14 — Brasserie ZT")]
+    pennylane_harness.assert_no_spec_violations()
+    assert day.entries[0]["lines"] == sorted([
         ("5115", "36.40", "0.00", "Encaissements Carte bancaire"),
         ("530", "1.19", "0.00", "Encaissements Espèces"),  # 9.09 taken − 7.90 paid back
         ("707", "0.00", "27.44", "Ventes TVA 10 %"),

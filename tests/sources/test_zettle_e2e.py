@@ -16,66 +16,41 @@ Debits 10.00 + 9.50 + 7.25 + 1.45 = 28.20 = credits 23.82 + 2.38 + 2.00.
 
 from __future__ import annotations
 
-import importlib.util
 from datetime import UTC, datetime
-from pathlib import Path
 
-import httpx
-import pytest
-
-from pipelines.sales.core import run_period
-from resources.emulators.pennylane import create_app as pennylane_app
 from resources.emulators.server import serve
 from resources.emulators.zettle import create_app
 from resources.http import RetryPolicy
-from resources.pennylane import PennylaneClient
 from resources.sources.zettle import ZettleSource
-from resources.tenants import TenantConfig
-from resources.warehouse import Warehouse
+from tests.harness import load_sibling, run_source_day, tenant_config
 
-_spec = importlib.util.spec_from_file_location("zettle_client_e2e", Path(__file__).with_name("test_zettle_client.py"))
-day_mod = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(day_mod)
+day_mod = load_sibling(__file__, "test_zettle_client.py", "zettle_client_e2e")
 
 
-def test_zettle_day_lands_in_pennylane_with_the_exact_lines(tmp_path, pennylane_spec, monkeypatch):
+def test_zettle_day_lands_in_pennylane_with_the_exact_lines(tmp_path, pennylane_harness, monkeypatch):
     z_state = day_mod.hand_computed_state()
     z_state.fail_next = 2
     monkeypatch.setenv("ZETTLE_TEST_CLIENT_ID", z_state.client_id)
     monkeypatch.setenv("ZETTLE_TEST_API_KEY", z_state.api_key)
     monkeypatch.setenv("PENNYLANE_TOKEN_TEST", "tok-boutique")
-    pl = pennylane_app(tmp_path / "pennylane.db", validate_spec=pennylane_spec, rate_limit_window=0.25)
-    with serve(create_app(z_state)) as zt, serve(pl) as pl_srv:
-        httpx.post(pl_srv.url + "/_emulator/companies", json={"token": "tok-boutique", "name": "Boutique"}
-                   ).raise_for_status()
-        base = pl_srv.url + "/api/external/v2"
-        tenant = TenantConfig.model_validate({
-            "slug": "boutique-zettle", "name": "Boutique Zettle", "siret": "55208131766522",
-            "start_date": "2026-01-01",
-            "source": {"type": "zettle", "base_url": zt.url,
-                       "credentials": {"client_id": "ZETTLE_TEST_CLIENT_ID", "api_key": "ZETTLE_TEST_API_KEY"},
-                       "settings": {"oauth_base_url": zt.url, "page_limit": 2}},
-            "pennylane": {"token_env": "PENNYLANE_TOKEN_TEST", "base_url": base},
-            "accounting": {"payment_methods": {"IZETTLE_CARD": "5115", "IZETTLE_CASH": "530"}},
-        })
-        warehouse = Warehouse(f"sqlite:///{tmp_path}/warehouse.db")
-        warehouse.create_all()
+    pennylane_harness.company("tok-boutique", "Boutique")
+    with serve(create_app(z_state)) as zt:
+        tenant = tenant_config(
+            "boutique-zettle", name="Boutique Zettle", siret="55208131766522", start_date="2026-01-01",
+            source={"type": "zettle", "base_url": zt.url,
+                    "credentials": {"client_id": "ZETTLE_TEST_CLIENT_ID", "api_key": "ZETTLE_TEST_API_KEY"},
+                    "settings": {"oauth_base_url": zt.url, "page_limit": 2}},
+            pennylane_base_url=pennylane_harness.base_url, token_env="PENNYLANE_TOKEN_TEST",
+            payment_methods={"IZETTLE_CARD": "5115", "IZETTLE_CASH": "530"},
+        )
         source = ZettleSource(tenant, policy=RetryPolicy(base_delay=0.01, max_delay=0.05),
                               clock=lambda: datetime(2026, 6, 1, tzinfo=UTC))
-        client = PennylaneClient("tok-boutique", base, tenant="boutique-zettle")
-        result = run_period(tenant, "2026-03-10", warehouse=warehouse, pennylane_client=client, source=source)
-        source.close()
-        assert (result.status, result.message) == ("posted", "")
-        entries = list(client.list_ledger_entries())
-        assert [(e["date"], e["label"]) for e in entries] == [("2026-03-10", "Ventes 2026-03-10 — Boutique Zettle")]
-        lines = sorted(
-            (ln["ledger_account"]["number"] if isinstance(ln["ledger_account"], dict) else ln["ledger_account"],
-             ln["debit"], ln["credit"], ln["label"])
-            for ln in client.list_ledger_entry_lines(entries[0]["id"])
-        )
-    if pl.spec_violations:
-        pytest.fail("Pennylane spec violations: " + "; ".join(map(str, pl.spec_violations)))
-    assert lines == sorted([
+        day = run_source_day(tenant, "2026-03-10", source, pennylane_harness, tmp_path,
+                             token="tok-boutique")
+    assert (day.result.status, day.result.message) == ("posted", "")
+    assert [(e["date"], e["label"]) for e in day.entries] == [("2026-03-10", "Ventes 2026-03-10 — Boutique Zettle")]
+    pennylane_harness.assert_no_spec_violations()
+    assert day.entries[0]["lines"] == sorted([
         ("530", "10.00", "0.00", "Encaissements IZETTLE_CASH"),
         ("5115", "9.50", "0.00", "Encaissements IZETTLE_CARD"),  # 24.50 taken − 15.00 refunded
         ("707", "0.00", "23.82", "Ventes TVA 10 %"),

@@ -15,12 +15,11 @@ import httpx
 import pytest
 
 from pipelines.stock.sync import compute_levels, run_stock_sync
-from resources.emulators.pennylane.app import create_app
-from resources.emulators.server import serve
 from resources.pennylane import PennylaneClient
 from resources.stock.store import StockStore
 from resources.tenants import TenantConfig
 from resources.warehouse import Warehouse
+from tests.harness import PennylaneHarness
 
 DAY = "2026-03-02"
 _SEQ = itertools.count(1)
@@ -29,11 +28,9 @@ _SEQ = itertools.count(1)
 @pytest.fixture(scope="session")
 def emulator(tmp_path_factory, pennylane_spec):
     """One emulator for the stock tests; every request they send is checked against the spec."""
-    app = create_app(tmp_path_factory.mktemp("pl") / "pennylane.db", rate_limit=False, validate_spec=pennylane_spec)
-    with serve(app) as srv:
-        yield srv
-    if app.spec_violations:
-        pytest.fail("requests that break the Pennylane spec:\n" + "\n".join(map(str, app.spec_violations)))
+    with PennylaneHarness(tmp_path_factory.mktemp("pl") / "pennylane.db", pennylane_spec, rate_limit=False) as pl:
+        yield pl
+    pl.assert_no_spec_violations()
 
 
 def make_tenant(slug: str, **stock: Any) -> TenantConfig:
@@ -136,7 +133,7 @@ def stock_env(emulator, tmp_path):
         token = f"tok-{uuid.uuid4().hex}"
         r = httpx.post(f"{emulator.url}/_emulator/companies", json={"token": token, "name": slug})
         assert r.status_code == 201, r.text
-        client = PennylaneClient(token, emulator.url + "/api/external/v2", tenant=slug, rate_limit=(10_000, 1.0))
+        client = PennylaneClient(token, emulator.base_url, tenant=slug, rate_limit=(10_000, 1.0))
         made.append(client)
         wh = Warehouse(f"sqlite:///{tmp_path / (slug + '.db')}")
         return StockEnv(make_tenant(slug, **stock), StockStore(wh), Pennylane(emulator.url, token, client))
