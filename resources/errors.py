@@ -104,3 +104,16 @@ def error_class_of(exc: BaseException) -> str:
     if isinstance(exc, httpx.TransportError | TimeoutError | ConnectionError):
         return "transient"
     return "bug"
+
+
+def http_status_of(exc: BaseException) -> int | None:
+    """The HTTP status behind an exception, if it carries one (``status``, ``status_code``,
+    ``details["status"]`` or an httpx ``response``)."""
+    for attr in ("status", "status_code"):
+        value = getattr(exc, attr, None)
+        if isinstance(value, int):
+            return value
+    details = getattr(exc, "details", None)
+    if isinstance(details, dict) and isinstance(details.get("status"), int):
+        return details["status"]
+    return getattr(getattr(exc, "response", None), "status_code", None)

@@ -128,6 +128,15 @@ def days_of(context: dg.AssetExecutionContext, tenants: TenantRegistryResource, 
     return days
 
 
+def one_day_output(d: Day) -> Iterator[dg.Output]:
+    """A one-day run: the day's failure, or its output (none while waiting or skipped, so that
+    the downstream assets are skipped too)."""
+    if d.failure is not None:
+        raise d.failure
+    if d.status == "done":
+        yield dg.Output(None, metadata=d.metadata)
+
+
 def range_summary(days: list[Day]) -> dict:
     by_status: dict[str, list[str]] = {}
     for d in days:
@@ -172,11 +181,7 @@ def daily_sales(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
                 d.status = "done"
                 d.metadata = {**core.sales_metadata(outcome), "source": d.tenant.source.type}
     if len(days) == 1:
-        [d] = days
-        if d.failure is not None:
-            raise d.failure
-        if d.status == "done":
-            yield dg.Output(None, metadata=d.metadata)
+        yield from one_day_output(days[0])
         return
     yield dg.Output(None, metadata=range_summary(days))
 
@@ -272,11 +277,7 @@ def pennylane_entries(context: dg.AssetExecutionContext, warehouse: WarehouseRes
             outcome = core.post_journal(d.tenant, d.period, wh, client)
             d.status, d.metadata = "done", posting_metadata(outcome)
     if len(days) == 1:
-        [d] = days
-        if d.failure is not None:
-            raise d.failure
-        if d.status == "done":
-            yield dg.Output(None, metadata=d.metadata)
+        yield from one_day_output(days[0])
         return
     for d in days:
         if d.status == "done":

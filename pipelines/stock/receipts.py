@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.stock.movements import DocLine, StockDocument, from_milli, to_milli
-from resources.errors import MappingError, SourceDataError
+from resources.errors import MappingError, SourceDataError, http_status_of
 from resources.stock.receipt_pdf import render_pdf
 from resources.stock.store import StockStore, utcnow
 from resources.tenants import TenantConfig
@@ -217,18 +217,6 @@ def receipt_pdf(tenant: TenantConfig, receipt: dict[str, Any]) -> bytes:
     return render_pdf(f"Bon de reception {receipt['receipt_id']}", lines)
 
 
-def _status_of(exc: BaseException) -> int | None:
-    for attr in ("status", "status_code"):
-        value = getattr(exc, attr, None)
-        if isinstance(value, int):
-            return value
-    details = getattr(exc, "details", None)
-    if isinstance(details, dict) and isinstance(details.get("status"), int):
-        return details["status"]
-    response = getattr(exc, "response", None)
-    return getattr(response, "status_code", None)
-
-
 def send_receipt(store: StockStore, tenant: TenantConfig, client, receipt_id: str) -> int | None:
     """Send one receipt to Pennylane as a supplier invoice, exactly once. Returns its Pennylane id
     (None when Pennylane answered that it already had it and gave no id)."""
@@ -260,7 +248,7 @@ def send_receipt(store: StockStore, tenant: TenantConfig, client, receipt_id: st
     try:
         created = client.import_supplier_invoice(payload)
     except Exception as exc:
-        if _status_of(exc) != 409:
+        if http_status_of(exc) != 409:
             raise
         store.save_receipt(slug, receipt_id, send_status="sent", sent_at=utcnow())
         store.log(slug, "receipt_sent", f"receipt {receipt_id}",

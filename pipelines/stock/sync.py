@@ -40,7 +40,7 @@ from pipelines.stock.levels import levels_at
 from pipelines.stock.movements import DocLine, Movement, StockDocument, StockOptions, plan_movements, to_milli
 from pipelines.stock.receipts import send_receipt
 from pipelines.stock.twoway import merge_fields
-from resources.errors import TransientError
+from resources.errors import TransientError, http_status_of
 from resources.stock.store import CursorState, StockStore, utcnow
 
 log = logging.getLogger(__name__)
@@ -62,17 +62,6 @@ def parse_ts(value: str | None) -> datetime | None:
 
 def rfc3339(ts: datetime) -> str:
     return ts.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def _status_of(exc: BaseException) -> int | None:
-    for attr in ("status", "status_code"):
-        value = getattr(exc, attr, None)
-        if isinstance(value, int):
-            return value
-    details = getattr(exc, "details", None)
-    if isinstance(details, dict) and isinstance(details.get("status"), int):
-        return details["status"]
-    return getattr(getattr(exc, "response", None), "status_code", None)
 
 
 @dataclass
@@ -223,7 +212,7 @@ class StockSync:
         try:
             return getter(record_id)
         except Exception as exc:
-            if _status_of(exc) == 404:
+            if http_status_of(exc) == 404:
                 return None
             raise
 
