@@ -128,14 +128,14 @@ def stock_env(emulator, tmp_path):
     """Factory: ``stock_env(**stock_options)`` → a fresh tenant/company/warehouse."""
     made: list[PennylaneClient] = []
 
-    def factory(**stock: Any) -> StockEnv:
+    def factory(warehouse_url: str | None = None, **stock: Any) -> StockEnv:
         slug = f"shop-{next(_SEQ)}"
         token = f"tok-{uuid.uuid4().hex}"
         r = httpx.post(f"{emulator.url}/_emulator/companies", json={"token": token, "name": slug})
         assert r.status_code == 201, r.text
         client = PennylaneClient(token, emulator.base_url, tenant=slug, rate_limit=(10_000, 1.0))
         made.append(client)
-        wh = Warehouse(f"sqlite:///{tmp_path / (slug + '.db')}")
+        wh = Warehouse(warehouse_url or f"sqlite:///{tmp_path / (slug + '.db')}")
         return StockEnv(make_tenant(slug, **stock), StockStore(wh), Pennylane(emulator.url, token, client))
 
     yield factory
