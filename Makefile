@@ -20,10 +20,12 @@ install: $(STAMP)
 demo: install
 	$(PY) -m demo run --days 14
 
-## make dev: the emulators + `dagster dev` (webserver and daemon) on http://127.0.0.1:3000
+## make dev: the emulators + `dagster dev` (webserver and daemon) on http://127.0.0.1:3000, with the
+#  demo credentials (`python -m demo env`) so that its runs reach the emulators
 dev: install
 	@mkdir -p $(DAGSTER_HOME)
-	@trap 'kill 0' EXIT INT TERM; \
+	@eval "$$($(PY) -m demo env)"; \
+	trap 'kill 0' EXIT INT TERM; \
 	$(PY) -m demo serve & \
 	$(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 

@@ -19,7 +19,8 @@ def print_summary(rows: list[dict]) -> None:
 
 
 def check_pennylane(server, registry: dict[str, TenantConfig], rows: list[dict]) -> bool:
-    """Every posted tenant-day has exactly one balanced entry in its own Pennylane company."""
+    """Every demo tenant-day is posted (the demo's days are all past and final) and has exactly one
+    balanced entry in its own Pennylane company."""
     from resources.emulators.pennylane.store import Store
 
     store: Store = server.app.store
@@ -37,13 +38,18 @@ def check_pennylane(server, registry: dict[str, TenantConfig], rows: list[dict])
                       if sum(Decimal(ln["debit"]) for ln in e["lines"]) != sum(Decimal(ln["credit"]) for ln in e["lines"])]
         posted = [r["period"] for r in tenant_rows if r["status"] == "posted"]
         failed = [r["period"] for r in tenant_rows if r["status"] == "failed"]
+        not_posted = [f"{r['period']} {r['status']}" for r in tenant_rows if r["status"] not in ("posted", "failed")]
         missing = [d for d in posted if per_date.get(d, 0) == 0]
         doubled = sorted(d for d, n in per_date.items() if n > 1)
         total = sum(Decimal(ln["debit"]) for e in entries for ln in e["lines"])
         print(f"{slug:<24} company {company['id']} ({company['name']}): {len(entries)} entries, "
               f"{len(posted)} days posted, total debits {total} EUR; "
               f"duplicates: {len(doubled)}, missing: {len(missing)}, unbalanced: {len(unbalanced)}, "
-              f"failed days: {len(failed)}")
-        ok &= not (doubled or missing or unbalanced or failed)
+              f"failed days: {len(failed)}, not posted: {len(not_posted)}")
+        for what, items in (("duplicated", doubled), ("missing", missing), ("failed", failed),
+                            ("not posted", not_posted)):
+            if items:
+                print(f"   PROBLEM {slug}: {what}: {', '.join(items)}")
+        ok &= not (doubled or missing or unbalanced or failed or not_posted)
     print("\nEvery demo tenant-day is posted once and balanced." if ok else "\nPROBLEMS: see above.")
     return ok

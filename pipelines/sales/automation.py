@@ -94,6 +94,7 @@ def backfill_request(asset_graph, tenant: TenantConfig, keys: list[str]) -> dg.R
 
 
 @dg.sensor(
+    asset_selection=dg.AssetSelection.assets(*sales_assets),  # required to request backfills
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Adds a partition for each new tenant file and requests its backfill from start_date.",

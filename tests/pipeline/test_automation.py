@@ -55,6 +55,9 @@ def test_registry_sensor_adds_new_tenants_and_requests_their_backfill(instance, 
     instance.add_dynamic_partitions(TENANT_DIMENSION, ["known"])
     ctx = dg.build_sensor_context(instance=instance, repository_def=defs.get_repository_def(),
                                   resources={"tenants": TenantRegistryResource(directory=str(registry_dir))})
+    # Evaluated as the daemon does (it validates what a sensor may request), then inspected.
+    tick = tenant_registry_sensor.evaluate_tick(ctx)
+    assert tick.run_requests and not getattr(tick, "error", None)
     result = tenant_registry_sensor(ctx)
     assert [r.partition_keys for r in result.dynamic_partitions_requests] == [["newcomer"]]
     assert len(result.run_requests) == 1

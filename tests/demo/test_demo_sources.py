@@ -1,0 +1,75 @@
+"""The demo's Shopify shop and Square café, read back through the production sources: what the
+demo seeds must post (shipping in Shopify's ``shipping_lines``, OSS countries kept; a Square sale's
+payment equal to what Square computes for weighed items)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from demo.environment import DEMO_ENV, SHOPIFY_SHOPS, seed_for
+from demo.seeding import charge_what_square_computes, shopify_app, square_app
+from resources.emulators.generator import expected_frames, generate_day
+from resources.emulators.server import serve
+from resources.sources.base import SalesPeriod
+from resources.sources.shopify import ShopifySource
+from resources.sources.square import SquareSource
+from resources.tenants import load_registry
+
+DAY = date(2026, 11, 8)  # 14 past days, two with weighed bread on half a cent
+
+
+@pytest.fixture
+def registry(monkeypatch):
+    for name, value in DEMO_ENV.items():
+        monkeypatch.setenv(name, value)
+    return load_registry()
+
+
+def _fetch(source_cls, tenant, url, day):
+    tenant = tenant.model_copy(update={"source": tenant.source.model_copy(update={"base_url": url})})
+    source = source_cls(tenant)
+    try:
+        return source.fetch(SalesPeriod(tenant, day, day + timedelta(days=1)))
+    finally:
+        source.close()
+
+
+def test_shopify_shop_day_reads_back_with_shipping_lines_and_oss_countries(registry):
+    tenant = registry["atelier-lin-et-coton"]
+    sim = generate_day("ecommerce", DAY, seed=seed_for(tenant.slug), countries=SHOPIFY_SHOPS[tenant.slug]["countries"])
+    expected = expected_frames(sim).sales_lines
+    with serve(shopify_app(tenant, DAY, DAY)) as srv:
+        day = _fetch(ShopifySource, tenant, srv.url, DAY)
+    lines = day.sales_lines
+    assert day.complete
+    # Shipping is booked as shipping (Shopify's shipping_lines), per destination country.
+    got_shipping = lines[lines["kind"] == "shipping"].groupby("country")["gross_cents"].sum().to_dict()
+    want_shipping = expected[expected["kind"] == "shipping"].groupby("country")["gross_cents"].sum().to_dict()
+    assert got_shipping == want_shipping
+    assert set(want_shipping) == {"FR", "DE", "IT"}
+    # Goods (item lines net of their discount lines) per country, to the cent.
+    goods = lines[lines["kind"].isin(["item", "discount"])].groupby("country")["gross_cents"].sum().to_dict()
+    assert goods == expected[expected["kind"] == "item"].groupby("country")["gross_cents"].sum().to_dict()
+    assert int(lines["gross_cents"].sum()) == int(day.payments["amount_cents"].sum())
+    assert not (lines["category"] == "Frais de port").any()
+
+
+def test_square_cafe_payments_follow_squares_rounding_of_weighed_items(registry):
+    tenant = registry["cafe-des-arts"]
+    days = [DAY + timedelta(days=i) for i in range(14)]
+    adjusted = []
+    for d in days:
+        sim = generate_day("bakery", d, seed=seed_for(tenant.slug), unknown_methods=False)
+        before = {o.order_id: [p.amount_cents for p in o.payments] for o in sim.orders}
+        charge_what_square_computes(sim)
+        adjusted += [o.order_id for o in sim.orders if [p.amount_cents for p in o.payments] != before[o.order_id]]
+    # Weighed bread on half a cent: the generator rounds half up, Square half to even.
+    assert adjusted and all(o.startswith("loc-1-") for o in adjusted)
+    with serve(square_app(tenant, days[0], days[-1])) as srv:
+        for d in days:
+            day = _fetch(SquareSource, tenant, srv.url, d)
+            assert day.complete, d
+            assert int(day.sales_lines["gross_cents"].sum()) == int(day.payments["amount_cents"].sum()), d
+            assert set(day.payments["method"]) <= {"CARD", "CASH", "OTHER"}
