@@ -541,10 +541,7 @@ class StockSync:
         return dict(rows)
 
     def _commercial_lines(self, doc_id: int) -> list[dict[str, Any]]:
-        lister = getattr(self.client, "list_commercial_document_lines", None)
-        if lister is None:
-            raise NotImplementedError("PennylaneClient.list_commercial_document_lines is missing")
-        return list(lister(doc_id))
+        return list(self.client.list_commercial_document_lines(doc_id))
 
 
 def _aware(ts: datetime | None) -> datetime | None:
