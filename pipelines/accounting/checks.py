@@ -15,12 +15,17 @@ check — the data team, the accountant, or the till (Toporder) — has to find 
 
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Literal
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+from pandas.api.types import infer_dtype
+from pandas.arrays import StringArray
 from pandera.typing import Series
 
 from pipelines.accounting.frames import LINE_KINDS, SalesLines
@@ -68,9 +73,26 @@ class CheckOutcome:
 def failure_frame(rows: list[dict]) -> pd.DataFrame:
     """A failure-cases frame with the :data:`FAILURE_COLUMNS`, values as text."""
     if not rows:
-        return pd.DataFrame({c: pd.array([], dtype="string") for c in FAILURE_COLUMNS})
+        return _NO_FAILURES.copy()  # the common case: built once, copied (cheap) per call
+    if all(isinstance(row.get(c), str) for row in rows for c in FAILURE_COLUMNS):
+        return text_frame({c: [row[c] for row in rows] for c in FAILURE_COLUMNS})
     df = pd.DataFrame(rows, columns=FAILURE_COLUMNS)
     return df.fillna("").astype("string")
+
+
+def text_array(values: list | tuple) -> pd.api.extensions.ExtensionArray:
+    """``values`` (all ``str``) as a ``"string"`` array, without pandas' per-value conversion."""
+    if pd.StringDtype().storage == "python":
+        return StringArray(np.array(values, dtype=object))
+    return pd.array(list(values), dtype="string")
+
+
+def text_frame(columns: dict[str, list | tuple]) -> pd.DataFrame:
+    """A frame of text columns built directly (``astype("string")`` costs ~0.1 ms a column)."""
+    return pd.DataFrame({name: text_array(values) for name, values in columns.items()}, copy=False)
+
+
+_NO_FAILURES = pd.DataFrame({c: pd.array([], dtype="string") for c in FAILURE_COLUMNS})
 
 
 class JournalLines(pa.DataFrameModel):
@@ -120,9 +142,9 @@ def schema_failures(
     ``id_columns`` are the frame's (order, line) identifiers, e.g. ``("order_id", "line_id")``
     for sales lines or ``("order_id", "payment_id")`` for payments.
     """
-    frame = frame.reset_index(drop=True)
     if _looks_valid(model, frame):
         return failure_frame([])
+    frame = frame.reset_index(drop=True)  # failure cases name rows by position
     try:
         model.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as exc:
@@ -153,43 +175,105 @@ def schema_failures(
     return failure_frame(rows)
 
 
-def _full(series: pd.Series, pattern: str) -> bool:
-    return bool(series.astype(str).str.fullmatch(pattern).all())
-
-
-def _nonempty(series: pd.Series) -> bool:
-    return bool((series.astype(str).str.len() > 0).all())
-
-
 # Vectorised pre-checks mirroring the pandera models. pandera 0.35 formats a failure report for
 # every string column even when it passes (~10 ms per column), far too slow for a pure function
 # called per tenant-day and thousands of times by property tests. A frame passing these checks
-# passes the model (tests/accounting/test_checks.py holds the two in step); anything else goes
-# to pandera, which stays the authority on *what* is wrong.
-_FAST_CHECKS = {
-    "SalesLines": lambda df: (
-        _nonempty(df["order_id"]) and _nonempty(df["line_id"])
-        and bool(df["kind"].isin(LINE_KINDS).all())
-        and _full(df["vat_rate"], r"\d+(\.\d+)?") and _full(df["country"], r"[A-Z]{2}")
-        and _full(df["currency"], r"[A-Z]{3}")
-        and bool((df["gross_cents"] == df["net_cents"] + df["vat_cents"]).all())
-        and bool((~df["is_refund"] | (df["gross_cents"] <= 0)).all())
-    ),
-    "Payments": lambda df: (
-        _nonempty(df["payment_id"]) and _nonempty(df["method"])
-        and bool((df["tip_cents"] >= 0).all()) and _full(df["currency"], r"[A-Z]{3}")
-        and bool((~df["is_refund"] | (df["amount_cents"] <= 0)).all())
-    ),
-    "ClosureTotals": lambda df: bool(df["dimension"].isin(["payment", "vat"]).all()) and _nonempty(df["key"]),
-    "JournalLines": lambda df: (
-        _nonempty(df["entry_key"]) and bool((df["entry_key"].astype(str).str.len() <= 64).all())
-        and bool((df["line_no"] >= 1).all()) and _full(df["account"], ACCOUNT_RE.pattern.strip("^$"))
-        and _nonempty(df["label"]) and bool((df["debit_cents"] >= 0).all())
-        and bool((df["credit_cents"] >= 0).all()) and bool(df["kind"].isin(JOURNAL_LINE_KINDS).all())
-        and bool(((df["debit_cents"] > 0) ^ (df["credit_cents"] > 0)).all())
+# passes the model (tests/accounting/test_checks.py and test_properties.py hold the two in step);
+# anything else goes to pandera, which stays the authority on *what* is wrong.
+#
+# They work on the columns' numpy arrays (object arrays of ``str`` for the string columns,
+# shared with the frame, no copy): a regex runs once per *distinct* value, not once per row,
+# because rates, countries and currencies take a handful of values even on a million lines.
+
+
+def column_values(df: pd.DataFrame, name: str) -> np.ndarray:
+    """A column's values as a numpy array, shared with the frame when it can be.
+
+    For a ``"string"`` column this is its object array of ``str`` (NA as ``pd.NA``):
+    ``Series.to_numpy()`` would first scan it for NA, ~50 ms per million rows each time.
+    """
+    return np.asarray(df[name].array)
+
+
+def _nonempty(values: np.ndarray) -> bool:
+    return not bool((values == "").any())
+
+
+def _full(values: np.ndarray, pattern: str) -> bool:
+    compiled = re.compile(pattern)
+    return all(isinstance(v, str) and compiled.fullmatch(v) for v in pd.unique(values))
+
+
+def _isin(values: np.ndarray, allowed) -> bool:
+    return all(v in allowed for v in pd.unique(values))
+
+
+def _sales_lines_ok(df: pd.DataFrame) -> bool:
+    def v(name: str) -> np.ndarray:
+        return column_values(df, name)
+
+    return (
+        _nonempty(v("order_id")) and _nonempty(v("line_id")) and _isin(v("kind"), LINE_KINDS)
+        and _full(v("vat_rate"), r"\d+(\.\d+)?") and _full(v("country"), r"[A-Z]{2}")
+        and _full(v("currency"), r"[A-Z]{3}")
+        and bool((v("gross_cents") == v("net_cents") + v("vat_cents")).all())
+        and bool((~v("is_refund") | (v("gross_cents") <= 0)).all())
+    )
+
+
+def _payments_ok(df: pd.DataFrame) -> bool:
+    def v(name: str) -> np.ndarray:
+        return column_values(df, name)
+
+    return (
+        _nonempty(v("payment_id")) and _nonempty(v("method")) and bool((v("tip_cents") >= 0).all())
+        and _full(v("currency"), r"[A-Z]{3}")
+        and bool((~v("is_refund") | (v("amount_cents") <= 0)).all())
+    )
+
+
+def _closure_totals_ok(df: pd.DataFrame) -> bool:
+    return _isin(column_values(df, "dimension"), ("payment", "vat")) and _nonempty(column_values(df, "key"))
+
+
+def _journal_lines_ok(df: pd.DataFrame) -> bool:
+    def v(name: str) -> np.ndarray:
+        return column_values(df, name)
+
+    return (
+        _nonempty(v("entry_key")) and all(len(k) <= 64 for k in pd.unique(v("entry_key")))
+        and bool((v("line_no") >= 1).all()) and _full(v("account"), ACCOUNT_RE.pattern.strip("^$"))
+        and _nonempty(v("label")) and bool((v("debit_cents") >= 0).all())
+        and bool((v("credit_cents") >= 0).all()) and _isin(v("kind"), JOURNAL_LINE_KINDS)
+        and bool(((v("debit_cents") > 0) ^ (v("credit_cents") > 0)).all())
         and not bool(df.duplicated(["entry_key", "line_no"]).any())
-    ),
+    )
+
+
+_FAST_CHECKS = {
+    "SalesLines": _sales_lines_ok,
+    "Payments": _payments_ok,
+    "ClosureTotals": _closure_totals_ok,
+    "JournalLines": _journal_lines_ok,
 }
+
+
+@functools.cache
+def _model_dtypes(model: type[pa.DataFrameModel]) -> dict[str, object]:
+    """Column name → pandas dtype of a model (``to_schema`` costs ~0.1 ms: once per model)."""
+    return {name: column.dtype.type for name, column in model.to_schema().columns.items()}
+
+
+def _no_missing(series: pd.Series) -> bool:
+    """No NA in a column whose dtype already matched the model (int and bool cannot hold one)."""
+    kind = series.dtype.kind
+    if kind in "iub":
+        return True
+    values = np.asarray(series.array)
+    if kind == "f":
+        return not bool(np.isnan(values).any())
+    # "string": every value is a ``str`` (a StringDtype holds str or NA); "empty": no rows.
+    return infer_dtype(values, skipna=False) in ("string", "empty")
 
 
 def _looks_valid(model: type[pa.DataFrameModel], frame: pd.DataFrame) -> bool:
@@ -197,11 +281,11 @@ def _looks_valid(model: type[pa.DataFrameModel], frame: pd.DataFrame) -> bool:
     fast = _FAST_CHECKS.get(model.__name__)
     if fast is None:
         return False
-    columns = model.to_schema().columns
-    if set(frame.columns) != set(columns) or frame.isna().any().any():
+    dtypes = _model_dtypes(model)
+    if len(frame.columns) != len(dtypes) or set(frame.columns) != set(dtypes):
         return False
-    for name, column in columns.items():
-        if frame[name].dtype != column.dtype.type:
+    for name, dtype in dtypes.items():
+        if frame[name].dtype != dtype or not _no_missing(frame[name]):
             return False
     return bool(fast(frame))
 
@@ -240,27 +324,60 @@ def check_vat_rates_known(
     Gift-card lines carry no VAT and are not checked. Malformed rates fail the schema first.
     """
     rows = schema_failures(SalesLines, sales_lines, id_columns=("order_id", "line_id")).to_dict("records")
-    oss = set(tenant.accounting.oss)
-    for line in sales_lines.itertuples(index=False):
-        if line.kind == "gift_card" or any(
-            r["order_id"] == line.order_id and r["line_id"] == line.line_id and r["field"] == "vat_rate"
-            for r in rows
-        ):
-            continue
-        try:
-            rate = canonical_rate(line.vat_rate)
-        except ValueError:
-            continue  # reported by the schema
-        decision = taxation_for(tenant.country, str(line.country or tenant.country), rate, oss, on, until)
-        if decision.problem is not None:
-            rows.append({"order_id": str(line.order_id), "line_id": str(line.line_id),
-                         "field": "vat_rate", "value": rate, "reason": decision.problem})
+    if len(sales_lines):
+        rows += _unknown_rate_cases(tenant, sales_lines, rows, on, until)
     passed = not rows
     description = (
         f"all {len(sales_lines)} sales lines have a VAT rate in force"
         if passed else f"{len(rows)} sales line(s) with an unknown or malformed VAT rate"
     )
     return CheckOutcome(passed, "ERROR", description, failure_frame(rows))
+
+
+def _unknown_rate_cases(
+    tenant: TenantConfig, sales_lines: pd.DataFrame, schema_rows: list[dict], on: date, until: date | None
+) -> list[dict]:
+    """One failure case per taxed line whose rate is not in force, in line order.
+
+    The rate is judged once per distinct (taxation country, rate) pair, then the verdict is
+    spread back to the lines: a day has a handful of pairs however many lines it has. Lines
+    whose rate the schema already reported, or that is not a number at all, are skipped.
+    """
+    order_ids = column_values(sales_lines, "order_id")
+    line_ids = column_values(sales_lines, "line_id")
+    candidate = column_values(sales_lines, "kind") != "gift_card"
+    reported = {(r["order_id"], r["line_id"]) for r in schema_rows if r["field"] == "vat_rate"}
+    if reported:
+        candidate &= np.fromiter(((o, li) not in reported for o, li in zip(order_ids, line_ids, strict=True)),
+                                 dtype=bool, count=len(order_ids))
+    rate_codes, raw_rates = pd.factorize(column_values(sales_lines, "vat_rate"))
+    rates = []
+    for raw in raw_rates:
+        try:
+            rates.append(canonical_rate(raw))
+        except ValueError:
+            rates.append(None)  # reported by the schema
+    candidate &= rate_codes >= 0  # NA: reported by the schema
+    candidate &= np.array([r is not None for r in rates] + [False], dtype=bool)[rate_codes]
+    country_codes, countries = pd.factorize(column_values(sales_lines, "country"))
+    pair_codes, pairs = pd.factorize(country_codes.astype(np.int64) * (len(raw_rates) + 1) + rate_codes)
+    oss = frozenset(tenant.accounting.oss)
+    problems: list[str | None] = []
+    for pair in pairs:
+        country_code, rate_code = divmod(int(pair), len(raw_rates) + 1)
+        rate = rates[rate_code] if rate_code < len(rates) else None
+        country = countries[country_code] if country_code >= 0 else ""
+        problem = None
+        if rate is not None:
+            problem = taxation_for(tenant.country, str(country or tenant.country), rate, oss, on, until).problem
+        problems.append(problem)
+    has_problem = np.array([p is not None for p in problems], dtype=bool)
+    out = []
+    for i in np.flatnonzero(candidate & has_problem[pair_codes]):
+        rate_code = rate_codes[i]
+        out.append({"order_id": str(order_ids[i]), "line_id": str(line_ids[i]), "field": "vat_rate",
+                    "value": rates[rate_code], "reason": problems[pair_codes[i]]})
+    return out
 
 
 def check_accounts_mapped(tenant: TenantConfig, mapped_entry: MappedEntry) -> CheckOutcome:

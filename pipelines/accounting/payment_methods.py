@@ -30,6 +30,7 @@ Default accounts (PCG, some by common practice, see ``reference/accounting-fr.md
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -90,6 +91,12 @@ _COMPILED = tuple(
 
 def recognise(name: str) -> tuple[str, str] | None:
     """``(family, default account)`` for a recognised method name, else ``None``."""
+    return _recognise_text(str(name))
+
+
+@functools.lru_cache(maxsize=4096)
+def _recognise_text(name: str) -> tuple[str, str] | None:
+    """:func:`recognise` once per distinct name: a tenant has a handful, seen every day."""
     text = normalize_name(name)
     for family, account, pattern in _COMPILED:
         if pattern.search(text):

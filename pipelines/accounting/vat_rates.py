@@ -26,6 +26,7 @@ Scope choices:
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -36,6 +37,13 @@ from pipelines.accounting.frames import normalize_rate
 def canonical_rate(rate: object) -> str:
     """A rate already in percent → its shortest exact text (``"5.50"`` → ``"5.5"``): this is
     :func:`pipelines.accounting.frames.normalize_rate`, which never reads 0.9 % as a fraction."""
+    if type(rate) is str:  # the canonical frames' case: a few distinct texts, parsed once each
+        return _canonical_text(rate)
+    return normalize_rate(rate)
+
+
+@functools.lru_cache(maxsize=4096)
+def _canonical_text(rate: str) -> str:
     return normalize_rate(rate)
 
 
@@ -185,13 +193,19 @@ def rates_for(
 ) -> set[str]:
     """Rates (normalised percent strings) in force in ``country`` on ``on`` (or on any day up to
     ``until`` inclusive, for a monthly period). Empty for a country the table does not hold."""
-    return {
+    return set(_rates_in_force(country, on, until, include_regional))
+
+
+@functools.lru_cache(maxsize=1024)
+def _rates_in_force(country: str, on: date, until: date | None, include_regional: bool) -> frozenset[str]:
+    """:func:`rates_for`, computed once per (country, period): the table is scanned, not indexed."""
+    return frozenset(
         p.rate
         for p in VAT_RATES
         if p.country == country
         and p.in_force(on, until)
         and (include_regional or p.kind != "regional")
-    }
+    )
 
 
 def is_known_rate(
@@ -226,6 +240,7 @@ def pennylane_vat_code(country: str, rate: str) -> str:
     return f"{country}_{normalised.replace('.', '_')}"
 
 
+@functools.lru_cache(maxsize=1024, typed=True)
 def format_rate_fr(rate: str) -> str:
     """``"5.5"`` → ``"5,5 %"``: rates in labels are written the French way."""
     return f"{canonical_rate(rate).replace('.', ',')} %"
@@ -253,7 +268,7 @@ def _when(on: date, until: date | None) -> str:
     )
 
 
-def _known_text(rates: set[str]) -> str:
+def _known_text(rates: set[str] | frozenset[str]) -> str:
     return ", ".join(sorted(rates, key=Decimal)) or "none: no VAT table for this country"
 
 
@@ -268,11 +283,21 @@ def taxation_for(
     - Another EU country without OSS accounts: the tenant is taxing at home (below the
       €10,000 OSS threshold), so the home rates apply. If the rate is not a home rate but is
       one of the destination's, the accountant forgot the OSS accounts: a mapping problem.
+
+    The decision is a pure function of its arguments and is cached: callers may ask once per
+    sales line without rebuilding the rate sets each time.
     """
-    rate = canonical_rate(rate)
+    oss = oss_countries if isinstance(oss_countries, frozenset) else frozenset(oss_countries)
+    return _taxation(home, destination, canonical_rate(rate), oss, on, until)
+
+
+@functools.lru_cache(maxsize=4096)
+def _taxation(
+    home: str, destination: str, rate: str, oss_countries: frozenset[str], on: date, until: date | None
+) -> Taxation:
     destination = destination or home
     if destination != home and destination in EU_COUNTRIES and destination in oss_countries:
-        known = rates_for(destination, on, until)
+        known = _rates_in_force(destination, on, until, False)
         if rate in known:
             return Taxation(destination, True, rate)
         return Taxation(
@@ -280,10 +305,10 @@ def taxation_for(
             f"unknown VAT rate {rate} % for {destination} {_when(on, until)} "
             f"(known rates: {_known_text(known)})",
         )
-    home_known = rates_for(home, on, until)
+    home_known = _rates_in_force(home, on, until, False)
     if rate in home_known:
         return Taxation(home, False, rate)
-    if destination != home and destination in EU_COUNTRIES and rate in rates_for(destination, on, until):
+    if destination != home and destination in EU_COUNTRIES and rate in _rates_in_force(destination, on, until, False):
         return Taxation(
             destination, True, rate, "no_oss_accounts",
             f"sale delivered to {destination} at its VAT rate {rate} % (OSS) but "

@@ -54,6 +54,7 @@ def test_consistent_day_maps_to_a_balanced_entry_with_the_source_totals(day, opt
 @given(day=consistent_days(), delta=st.integers(-12, 12).filter(bool))
 def test_a_residual_is_rounded_within_tolerance_and_rejected_beyond(day, delta):
     sales_lines, payments = day
+    assume(len(payments) > 0)  # a day that nets to zero has no payment to perturb
     by_method = payments.groupby("method")["amount_cents"].sum()
     method = by_method.abs().idxmax()
     assume(abs(by_method[method]) > 100)  # the perturbed line keeps its side and exists

@@ -265,3 +265,26 @@ def test_a_backfill_range_runs_as_one_run_posting_good_days_and_alerting_per_fai
     assert [r["detail"].split()[-1] for r in again if r["status"] == "posted"] == [
         "(unchanged)", "(unchanged)", "(created)", "(unchanged)"]
     assert [e["date"] for e in world.received(token)] == ["2026-11-16", "2026-11-17", "2026-11-18", "2026-11-20"]
+
+
+def test_a_monthly_tenant_gets_one_entry_for_the_calendar_month(world):
+    consumer, token = world.add_chift_tenant("eshop", start_date="2026-09-01", frequency="monthly")
+    # Every day of October has its (closed) closure, and so has November 1st.
+    days = [date(2026, 10, d) for d in range(1, 32)] + [date(2026, 11, 1)]
+    simdays = [generate_day("shop", d, seed=40 + i, n_orders=3) for i, d in enumerate(days)]
+    for simday in simdays:
+        world.chift.add_day(consumer, simday)
+
+    assert world.run("eshop", "2026-10-01").success
+    skipped = world.run("eshop", "2026-10-15")  # not a period start for a monthly tenant: nothing runs
+    assert skipped.success and not skipped.asset_materializations_for_node("pennylane_entries")
+
+    [entry] = world.received(token)
+    assert (entry["date"], entry["label"]) == ("2026-10-31", "Ventes 2026-10 — Eshop SAS")
+    october = [expected_frames(s) for s in simdays[:-1]]
+    takings = sum(int(f.payments["amount_cents"].sum()) for f in october)
+    debits = sum(v for v in net_by_account(entry).values() if v > 0)
+    assert debits >= takings  # every October payment is in the entry, November's is not
+    assert sum(net_by_account(entry).values()) == 0
+    vat = sum(int(f.sales_lines["vat_cents"].sum()) for f in october)
+    assert -net_by_account(entry)["44571"] == vat
