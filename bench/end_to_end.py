@@ -6,13 +6,15 @@ profiles in rotation) each get ``M`` generated days. Every tenant-day goes
 
     Chift → daily_sales → journal_lines (+ blocking checks) → pennylane_entries → Pennylane
 
-twice, on two separate sets of tenants (own Chift consumer, own Pennylane company, own
+three times, on three separate sets of tenants (own Chift consumer, own Pennylane company, own
 warehouse), so that neither run finds the other's entries already posted:
 
-1. through Dagster: :func:`pipelines.cli.run_periods` (one ``dg.materialize`` run per
-   tenant-day, the ``pennylane-sync sync`` path) on a DagsterInstance in a temporary
+1. through Dagster, one run per tenant-day (what the daily schedule launches):
+   :func:`pipelines.cli.run_periods` with ``ranged=False`` on a DagsterInstance in a temporary
    ``DAGSTER_HOME``;
-2. without Dagster: :func:`pipelines.sales.core.run_period`, the same three steps.
+2. through Dagster, one run per tenant for its whole date range (what a backfill launches, with
+   the single-run backfill policy; also ``pennylane-sync sync``): ``run_periods(ranged=True)``;
+3. without Dagster: :func:`pipelines.sales.core.run_period`, the same three steps.
 
 The difference is the orchestration overhead (run storage, event log, step launching).
 A warm-up tenant-day on each path (imports, instance and schema creation) is not measured.
@@ -135,7 +137,7 @@ def run(n_tenants: int = FULL["tenants"], n_days: int = FULL["days"]) -> Figures
             plan = [(PROFILES[i % len(PROFILES)], i) for i in range(n_tenants)]
             tokens: dict[str, str] = {}
             with Stopwatch() as seed_sw:
-                for path in ("dg", "core"):
+                for path in ("dg", "rg", "core"):
                     tokens[f"warmup-{path}"] = world.add_tenant(f"warmup-{path}", "restaurant", 99, days[:1])
                     for profile, i in plan:
                         slug = f"{path}-{profile}-{i:02d}"
@@ -158,11 +160,20 @@ def run(n_tenants: int = FULL["tenants"], n_days: int = FULL["days"]) -> Figures
             with Stopwatch() as dg_sw, RssSampler() as dg_mem:
                 for profile, i in plan:
                     tenant = get_tenant(f"dg-{profile}-{i:02d}", world.registry_dir)
-                    rows += run_periods(tenant, keys, instance=instance, resources=resources, out=quiet)
+                    rows += run_periods(tenant, keys, instance=instance, resources=resources, out=quiet,
+                                        ranged=False)
+            # 2. Dagster in-process, one run per tenant for the whole range
+            run_periods(get_tenant("warmup-rg", world.registry_dir), keys[:1], instance=instance,
+                        resources=resources, out=quiet)
+            with Stopwatch() as rg_sw:
+                for profile, i in plan:
+                    tenant = get_tenant(f"rg-{profile}-{i:02d}", world.registry_dir)
+                    rows += run_periods(tenant, keys, instance=instance, resources=resources, out=quiet,
+                                        ranged=True)
             dg_throttled = world.pennylane_app.stats["throttled"] - throttled0
             dg_bad = [r for r in rows if r["status"] != "posted"]
 
-            # 2. the same steps without Dagster
+            # 3. the same steps without Dagster
             core_wh = _warehouse(work, "warehouse-core.db")
             pennylane = PennylaneResource()
 
@@ -199,17 +210,22 @@ def run(n_tenants: int = FULL["tenants"], n_days: int = FULL["days"]) -> Figures
 
     n = n_tenants * n_days
     dg_rate, core_rate = n / dg_sw.seconds * 60, n / core_sw.seconds * 60
+    rg_rate, rg_per = n / rg_sw.seconds * 60, rg_sw.seconds / n
     dg_per, core_per = dg_sw.seconds / n, core_sw.seconds / n
     print(f"Dagster in-process: {n} tenant-days in {dg_sw.seconds:.1f} s = {dg_rate:.1f} tenant-days/min "
           f"({dg_per:.2f} s each; {dagster_runs} runs in the instance; {dg_throttled} × 429)", flush=True)
+    print(f"Dagster, ranged   : {n} tenant-days in {rg_sw.seconds:.1f} s = {rg_rate:.1f} tenant-days/min "
+          f"({rg_per:.2f} s each; one run per tenant for {n_days} days)", flush=True)
     print(f"core.run_period   : {n} tenant-days in {core_sw.seconds:.1f} s = {core_rate:.1f} tenant-days/min "
           f"({core_per:.2f} s each; {core_throttled} × 429)", flush=True)
     print(f"orchestration overhead: {dg_per - core_per:.2f} s per tenant-day ({dg_per / core_per:.1f}× the steps alone)",
           flush=True)
 
     figs.add("tenant-days", n, "tenant-days", f"{n_tenants} tenants × {n_days} days, sequential, per path")
-    figs.add("Dagster in-process", dg_rate, "tenant-days/min", "pipelines.cli.run_periods")
+    figs.add("Dagster in-process, one run per day", dg_rate, "tenant-days/min", "the daily schedule's runs")
     figs.add("Dagster in-process per tenant-day", dg_per, "s")
+    figs.add("Dagster in-process, one run per tenant range", rg_rate, "tenant-days/min", "backfills, CLI sync")
+    figs.add("Dagster ranged per tenant-day", rg_per, "s")
     figs.add("without Dagster (core.run_period)", core_rate, "tenant-days/min")
     figs.add("without Dagster per tenant-day", core_per, "s")
     figs.add("orchestration overhead per tenant-day", dg_per - core_per, "s",

@@ -42,10 +42,9 @@ def seed_for(slug: str) -> int:
 
 
 def dagster_home() -> Path:
-    home = Path(os.environ.setdefault("DAGSTER_HOME", str(Path.cwd() / ".dagster_home"))).resolve()
-    home.mkdir(parents=True, exist_ok=True)
-    os.environ["DAGSTER_HOME"] = str(home)
-    return home
+    from pipelines.cli import ensure_dagster_home
+
+    return ensure_dagster_home()
 
 
 def apply_env() -> Path:

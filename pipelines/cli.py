@@ -31,9 +31,14 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 
 
-def _dagster_home() -> Path:
+def ensure_dagster_home() -> Path:
+    """``$DAGSTER_HOME`` (default ``./.dagster_home``), created with a local ``dagster.yaml``."""
     home = Path(os.environ.setdefault("DAGSTER_HOME", str(Path.cwd() / ".dagster_home"))).resolve()
     home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():  # the embedded default: SQLite storage under DAGSTER_HOME
+        config.write_text("# Local instance (SQLite under this folder); production: deploy/dagster.yaml\n"
+                          "telemetry:\n  enabled: false\n", encoding="utf-8")
     os.environ["DAGSTER_HOME"] = str(home)
     return home
 
@@ -132,7 +137,7 @@ def summarize_day(result, warehouse, slug: str, key: str) -> dict:
 def cmd_sync(args) -> int:
     from pipelines.partitions import period_keys
 
-    _dagster_home()
+    ensure_dagster_home()
     tenant = _tenant(args)
     end = args.to or (datetime.now(UTC).date() - timedelta(days=1))
     keys = period_keys(tenant, args.start, end)
@@ -200,7 +205,7 @@ def cmd_toporder(args) -> int:
     from resources.sources.toporder import activate
     from resources.warehouse import default_url, warehouse_for
 
-    _dagster_home()
+    ensure_dagster_home()
     tenant = _tenant(args)
     if tenant.source.type != "toporder":
         print(f"tenant {tenant.slug} is not a Toporder tenant (source: {tenant.source.type})", file=sys.stderr)
@@ -215,7 +220,7 @@ def cmd_unmapped(args) -> int:
     from pipelines.accounting.payment_methods import resolve_method
     from resources.warehouse import default_url, warehouse_for
 
-    _dagster_home()
+    ensure_dagster_home()
     tenant = _tenant(args)
     wh = warehouse_for(os.environ.get("WAREHOUSE_URL") or default_url())
     seen = wh.seen_payment_methods(tenant.slug)
@@ -243,7 +248,7 @@ def _stock_store():
     from resources.stock.store import StockStore
     from resources.warehouse import default_url, warehouse_for
 
-    _dagster_home()
+    ensure_dagster_home()
     return StockStore(warehouse_for(os.environ.get("WAREHOUSE_URL") or default_url()))
 
 
