@@ -318,7 +318,14 @@ def post_journal(tenant: TenantConfig, period: SalesPeriod, warehouse: Warehouse
                 "daily_sales and journal_lines for this day first", tenant=tenant.slug, day=period.key)
         warehouse.set_day_status(tenant.slug, period.key, "empty", "no sales: nothing posted")
         return outcome
-    for entry_key, draft in drafts_for(tenant, period, lines):
+    drafts = drafts_for(tenant, period, lines)
+    if len(drafts) > 1:
+        # Several entries for the day (one per location): resolve the journal and every account
+        # first, so that a mapping error stops the day before any of its entries is posted.
+        client.journal_id(tenant.pennylane.journal_code, tenant.pennylane.journal_label)
+        client.ledger_account_ids(sorted({ln.account for _, d in drafts for ln in d.lines}),
+                                  create_missing=tenant.pennylane.create_missing_accounts)
+    for entry_key, draft in drafts:
         outcome.results.append(post_entry_exactly_once(
             client, warehouse, tenant, period.key, entry_key, draft,
             create_missing_accounts=tenant.pennylane.create_missing_accounts,

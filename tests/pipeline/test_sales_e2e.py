@@ -288,3 +288,35 @@ def test_a_monthly_tenant_gets_one_entry_for_the_calendar_month(world):
     assert sum(net_by_account(entry).values()) == 0
     vat = sum(int(f.sales_lines["vat_cents"].sum()) for f in october)
     assert -net_by_account(entry)["44571"] == vat
+
+
+def test_a_per_location_day_with_a_missing_account_posts_none_of_its_entries(world):
+    consumer, token = world.add_chift_tenant(
+        "bistro", start_date="2026-11-01", accounting={"per_location": True},
+        pennylane={"create_missing_accounts": False})
+    when = datetime(2026, 11, 20, 12, 30, tzinfo=UTC)
+    orders = [
+        SimOrder("A-1", "loc-1", when, [SimLine("A-1-1", "P1", "S1", "Menu", "Plats", Decimal(1), 1100, "10", 0)],
+                 [SimPayment("A-1-p", "Carte bancaire", 1100)]),
+        SimOrder("B-1", "loc-2", when, [SimLine("B-1-1", "P1", "S1", "Menu", "Plats", Decimal(1), 2200, "10", 0)],
+                 [SimPayment("B-1-p", "Espèces", 2200)]),
+    ]
+    world.chift.add_day(consumer, SimDay(DAY, "Europe/Paris", "EUR", [
+        SimLocation("loc-1", "Salle", "Europe/Paris"), SimLocation("loc-2", "Terrasse", "Europe/Paris")], orders))
+    # Pennylane already has every account of loc-1's entry, but not the cash account loc-2 needs.
+    client = world.pl.client(token, tenant="bistro")
+    for number, label in (("5115", "Cartes bancaires"), ("707", "Ventes"), ("44571", "TVA collectée")):
+        client.create_ledger_account(number, label)
+
+    result = world.run("bistro", "2026-11-20")
+    assert not result.success
+    status = world.warehouse.get_day_status("bistro", "2026-11-20")
+    assert (status["status"], status["error_class"]) == ("failed", "mapping")
+    assert "530" in status["reason"]  # the missing account is named
+    assert world.received(token) == []  # not even loc-1's entry: the day stays whole
+
+    # Once accounts may be created, both entries post, once each.
+    world.add_chift_tenant("bistro", start_date="2026-11-01", accounting={"per_location": True})
+    assert world.run("bistro", "2026-11-20").success
+    entries = world.received(token)
+    assert len(entries) == 2 and {e["date"] for e in entries} == {"2026-11-20"}
