@@ -83,15 +83,16 @@ def alert_for_run(run: dg.DagsterRun, step_failures, registry: TenantRegistryRes
             tenant=tenant, day=day, error_class=error_class, message=message, run_id=run.run_id,
             run_url=f"{webserver_url()}/runs/{run.run_id}", job=run.job_name, owner=OWNERS[error_class],
         )
-        with warehouse.engine.begin() as conn:
+        with warehouse.engine.connect() as conn:
             already = conn.execute(sa.select(alert_log.c.run_id).where(
                 alert_log.c.run_id == run.run_id, alert_log.c.tenant == tenant, alert_log.c.day == day)).first()
-            if already:
-                continue
-            routes = deployment_routes()
-            with contextlib.suppress(TenantRegistryError):  # a deleted tenant file: deployment routes only
-                routes += list(registry.get(tenant).alerts.routes)
-            failed = send_alert(alert, routes)
+        if already:
+            continue
+        routes = deployment_routes()
+        with contextlib.suppress(TenantRegistryError):  # a deleted tenant file: deployment routes only
+            routes += list(registry.get(tenant).alerts.routes)
+        failed = send_alert(alert, routes)  # outside any transaction: no lock held during HTTP calls
+        with warehouse.engine.begin() as conn:
             conn.execute(alert_log.insert().values(
                 run_id=run.run_id, tenant=tenant, day=day, error_class=error_class, message=message,
                 failed_routes=", ".join(failed) or None))
