@@ -188,7 +188,7 @@ def materialize_stock(tenant: TenantConfig, day: date, resources: dict):
 
     from pipelines.partitions import TENANT_DIMENSION, partition_key
     from pipelines.sales.automation import run_tags
-    from pipelines.stock import stock_assets
+    from pipelines.stock.definitions import stock_assets
 
     instance = dg.DagsterInstance.get()
     if not instance.has_dynamic_partition(TENANT_DIMENSION, tenant.slug):

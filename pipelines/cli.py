@@ -301,7 +301,7 @@ def _stock_import_now(tenant, *, full: bool) -> int:
 
     from pipelines.definitions import build_resources
     from pipelines.partitions import TENANT_DIMENSION, partition_key
-    from pipelines.stock import stock_assets
+    from pipelines.stock.definitions import stock_assets
     from pipelines.stock.schedules import stock_partition_day
 
     instance = dg.DagsterInstance.get()

@@ -14,7 +14,7 @@ from pipelines.sales.automation import (
     toporder_inbox_sensor,
     waiting_days_sensor,
 )
-from pipelines.stock import stock_assets, stock_jobs, stock_schedules
+from pipelines.stock.definitions import stock_assets, stock_jobs, stock_schedules
 from resources.pennylane import PennylaneResource
 from resources.tenants import TenantRegistryResource
 from resources.warehouse import WarehouseResource

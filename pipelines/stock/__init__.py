@@ -1,22 +1,5 @@
 """Stock kept in step with Pennylane (seed 004): documents → movements → levels.
 
-Exports for ``pipelines/definitions.py``. The checks are declared on the assets themselves
-(``check_specs``, evaluated inside the partitioned asset: see reference/dagster-notes.md §3),
-so ``stock_checks`` holds no separate check definitions.
+The Dagster definitions are in :mod:`pipelines.stock.definitions` (kept out of this package's
+``__init__`` so that the pure modules — movements, levels — import without Dagster).
 """
-
-from pipelines.stock.assets import (
-           pennylane_documents,
-           stock_assets,
-           stock_levels,
-           stock_movements,
-           stock_sync_job,
-)
-from pipelines.stock.schedules import stock_sync_schedule
-
-stock_checks: list = []
-stock_jobs = [stock_sync_job]
-stock_schedules = [stock_sync_schedule]
-
-__all__ = ["pennylane_documents", "stock_assets", "stock_checks", "stock_jobs", "stock_levels", "stock_movements",
-           "stock_schedules", "stock_sync_job"]

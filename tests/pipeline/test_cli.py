@@ -113,3 +113,45 @@ def test_backfill_is_launched_through_the_webservers_graphql_api(webserver, writ
         assert targets == {(a, f"2026-11-{d}|acme") for a in ("daily_sales", "journal_lines", "pennylane_entries")
                            for d in (12, 13, 14)}
         assert backfill.tags["pennylane-sync/tenant"] == "acme"
+
+
+def test_toporder_activate_prints_the_identifier_once(cli_env, write_tenant, capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("TOPORDER_INBOX_DIR", str(tmp_path / "inbox"))
+    doc_source = {"type": "toporder", "base_url": None, "credentials": {}, "settings": {}}
+    write_tenant("fournil", source=doc_source)
+    assert main(["toporder", "activate", "fournil"]) == 0
+    first = capsys.readouterr()
+    identifier = first.out.strip()
+    assert len(identifier) >= 24 and identifier.isalnum()
+    assert str(tmp_path / "inbox" / identifier) in first.err
+    assert main(["toporder", "activate", "fournil"]) == 0  # re-activating gives the same one
+    assert capsys.readouterr().out.strip() == identifier
+    write_tenant("not-toporder")
+    assert main(["toporder", "activate", "not-toporder"]) == 2
+
+
+def test_stock_commands_import_now_receipts_and_levels(cli_env, capsys, tmp_path):
+    world = cli_env
+    _consumer, token = world.add_chift_tenant(
+        "boutique", start_date="2026-11-01",
+        stock={"enabled": True, "locations": ["boutique", "reserve"], "default_location": "boutique"})
+    client = world.pl.client(token, tenant="boutique")
+    client.create_product({"label": "Savon lavande", "price_before_tax": "4.00", "vat_rate": "FR_200",
+                           "reference": "SAV-LAV"})
+
+    assert main(["stock", "import-now", "boutique"]) == 0
+    assert "boutique stock import ok" in capsys.readouterr().out
+
+    receipts = tmp_path / "receipts.csv"
+    receipts.write_text("receipt_id;date;supplier;sku;quantity;unit_cost;vat_rate;location\n"
+                        "BR-1;2026-11-20;Savonnerie;SAV-LAV;12;1.50;20;boutique\n"
+                        "BR-2;2026-11-20;Savonnerie;SAV-LAV;5;1.50;20;reserve\n", encoding="utf-8")
+    assert main(["stock", "receipts", "boutique", "--csv", str(receipts)]) == 0
+    assert "2 receipt(s) recorded: BR-1, BR-2" in capsys.readouterr().out
+
+    assert main(["stock", "import-now", "boutique"]) == 0
+    capsys.readouterr()
+    assert main(["stock", "levels", "boutique"]) == 0
+    rows = [line.split() for line in capsys.readouterr().out.splitlines() if "SAV-LAV" in line]
+    by_location = {r[r.index("SAV-LAV") + 1]: r[r.index("SAV-LAV") + 2:] for r in rows}
+    assert by_location == {"boutique": ["12", "0", "12"], "reserve": ["5", "0", "5"]}

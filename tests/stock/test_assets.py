@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from pipelines.partitions import TENANT_DIMENSION, partition_key
-from pipelines.stock import stock_assets, stock_schedules
+from pipelines.stock.definitions import stock_assets, stock_schedules
 from pipelines.stock.receipts import ReceiptLine, record_receipt
 from pipelines.stock.schedules import stock_requests
 from resources.pennylane import PennylaneResource
