@@ -125,6 +125,11 @@ class AccountingConfig(_Strict):
     rounding_tolerance_cents_per_line: int = Field(default=1, ge=0)
     rounding_debit_account: str = "658"
     rounding_credit_account: str = "758"
+    # E-commerce: orders are booked when placed, money when it moves (a card captured later, a bank
+    # transfer received days after). With this account (e.g. 411 "Clients") the day's difference
+    # between sales and money received is the change in customer receivables, booked there with a
+    # warning; without it, a difference beyond the rounding tolerance is a source error.
+    receivables_account: str | None = None
     refunds_separate: bool = False
     refunds_account: str | None = None  # e.g. 709 when refunds_separate
     discounts_separate: bool = False
@@ -144,7 +149,7 @@ class AccountingConfig(_Strict):
             "discounts_account",
         ):
             _check_account(getattr(self, name), f"accounting.{name}")
-        for name in ("shipping_account", "refunds_account"):
+        for name in ("shipping_account", "refunds_account", "receivables_account"):
             if getattr(self, name) is not None:
                 _check_account(getattr(self, name), f"accounting.{name}")
         return self

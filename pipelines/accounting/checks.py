@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
 FAILURE_COLUMNS = ["order_id", "line_id", "field", "value", "reason"]
 JOURNAL_LINE_KINDS = (
-    "payment", "tip", "gift_card", "sales", "shipping", "discount", "refund", "vat", "rounding",
+    "payment", "tip", "gift_card", "sales", "shipping", "discount", "refund", "vat", "receivable", "rounding",
 )
 JOURNAL_LINE_COLUMNS = {
     "entry_key": "string",

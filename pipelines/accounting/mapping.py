@@ -173,6 +173,7 @@ class _Context:
     until: date  # inclusive last day
     unmapped_methods: dict[str, dict] = field(default_factory=dict)
     unmapped_categories: dict[str, dict] = field(default_factory=dict)
+    receivables: dict[str, int] = field(default_factory=dict)  # entry key → cents booked to receivables
 
     def source_error(self, message: str, *, record: str | None = None, field_name: str | None = None,
                      **details) -> SourceDataError:
@@ -670,6 +671,13 @@ def _balance(
     credit = -sum(p.amount for p in postings if p.amount < 0)
     residual = debit - credit
     tolerance = acc.rounding_tolerance_cents_per_line * len(postings)
+    if abs(residual) > tolerance and acc.receivables_account:
+        # Sales not paid the same day (debit the customers) or money for other days' sales (credit).
+        label = ("Clients — ventes non encaissées ce jour" if residual < 0
+                 else "Clients — encaissements de ventes d'autres jours")
+        postings.append(_Posting(acc.receivables_account, "receivable", "", "", "", label, True, -residual))
+        ctx.receivables[entry_key] = -residual
+        debit, credit, residual = max(debit, credit), max(debit, credit), 0
     if abs(residual) > tolerance:
         raise ctx.source_error(
             f"debit ≠ credit: debits {cents_to_text(debit)}, credits {cents_to_text(credit)} "
@@ -738,6 +746,10 @@ def _warnings(ctx: _Context, groups: list[_LineGroup]) -> list[str]:
     if ctx.unmapped_categories:
         names = ", ".join(repr(c) for c in sorted(ctx.unmapped_categories))
         out.append(f"categories not mapped, booked by VAT rate: {names}")
+    for entry_key, amount in sorted(ctx.receivables.items()):
+        side = "debited" if amount > 0 else "credited"
+        out.append(f"{entry_key}: sales and money received differ by {cents_to_text(abs(amount))}, "
+                   f"{side} to customers ({acc.receivables_account})")
     # VAT per rate should be the rate applied to the net, within a cent per line.
     per_rate: dict[tuple[str, str, bool], list[int]] = {}
     for g in groups:

@@ -353,3 +353,38 @@ def test_same_day_end_means_that_one_day_and_metadata_is_plain_json():
     assert meta["total_debit_cents"] == 7800
     assert meta["totals_by_method"] == {"CB": 4800, "Espèces": 3000}
     assert meta["totals_by_rate"] == {"20": {"net_cents": 6500, "vat_cents": 1300, "gross_cents": 7800}}
+
+
+def ecommerce_day_paid_on_other_days():
+    """W1 (60.00) placed today, its card captured tomorrow; W0 (24.00, placed yesterday) paid today
+    by bank transfer: the day's money (24.00) differs from its sales (60.00) by 36.00."""
+    lines = sales_frame([sale("W1", "1", 5000, "20", 1000, category="Textile")])
+    payments = payments_frame([pay("W0", "W0-1", "Virement", 2400)])
+    return lines, payments
+
+
+def test_ecommerce_sales_and_money_of_other_days_go_to_customer_receivables():
+    t = tenant("boutique", "La Boutique", accounting={"receivables_account": "411000"})
+    lines, payments = ecommerce_day_paid_on_other_days()
+    entry = map_period(t, DAY, NEXT_DAY, lines, payments)
+    assert ledger(entry) == [
+        ("580", "Encaissements Virement", 2400, 0),
+        ("707", "Ventes TVA 20 %", 0, 5000),
+        ("44571", "TVA collectée 20 %", 0, 1000),
+        ("411000", "Clients — ventes non encaissées ce jour", 3600, 0),
+    ]
+    assert entry.total_debit_cents == entry.total_credit_cents == 6000
+    assert entry.rounding_cents == 0
+    assert entry.warnings == [
+        "boutique-2026-11-21: sales and money received differ by 36.00 €, debited to customers (411000)"]
+    assert check_balanced(entry.lines).passed
+
+
+def test_without_a_receivables_account_the_same_day_is_a_source_error():
+    import pytest
+
+    from resources.errors import SourceDataError
+
+    lines, payments = ecommerce_day_paid_on_other_days()
+    with pytest.raises(SourceDataError, match=r"debit ≠ credit: debits 24\.00 €, credits 60\.00 €"):
+        map_period(tenant("boutique", "La Boutique"), DAY, NEXT_DAY, lines, payments)
