@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from contextlib import ExitStack
 from datetime import date, timedelta
-from decimal import Decimal
 from pathlib import Path
 
 from demo.environment import (
@@ -57,60 +56,6 @@ def chift_app(registry: dict[str, TenantConfig], first: date, last: date):
     return create_app(state)
 
 
-def shipping_as_shipping_lines(state) -> None:
-    """Render the generator's shipping lines the way Shopify does: in ``shipping_lines`` (with their
-    own ``tax_lines``), not in ``line_items``; a refunded shipping line becomes a refund
-    ``order_adjustments`` entry of kind ``shipping_refund`` (amount excl. VAT + ``tax_amount``).
-
-    ``resources.emulators.shopify.state_from_simday`` renders every generator line as a line item,
-    which would book shipping as a product sale of category "Frais de port"; the demo shop maps
-    its shipping to its own account, so the orders must carry it where Shopify puts it.
-    """
-    for order in state.orders:
-        shipping = [li for li in order["line_items"] if li.get("sku") == "SHIPPING"]
-        if not shipping:
-            continue
-        ids = {li["id"] for li in shipping}
-        order["line_items"] = [li for li in order["line_items"] if li["id"] not in ids]
-        order["shipping_lines"] = [{
-            "id": li["id"], "title": li["title"], "code": li["title"], "source": "shopify",
-            "price": li["price"], "price_set": li["price_set"], "discount_allocations": [],
-            "tax_lines": li["tax_lines"],
-        } for li in shipping]
-        for refund in order.get("refunds") or []:
-            kept = []
-            for rli in refund["refund_line_items"]:
-                if rli["line_item_id"] not in ids:
-                    kept.append(rli)
-                    continue
-                gross = _cents(rli["subtotal"])
-                vat = _cents(rli["total_tax"])
-                refund["order_adjustments"].append({
-                    "id": rli["id"], "order_id": order["id"], "refund_id": refund["id"], "kind": "shipping_refund",
-                    "reason": "Shipping refund", "amount": _amount(-(gross - vat)), "tax_amount": _amount(-vat),
-                    "amount_set": _money_set(-(gross - vat), order["currency"]),
-                    "tax_amount_set": _money_set(-vat, order["currency"]),
-                })
-            refund["refund_line_items"] = kept
-
-
-def _cents(amount: str) -> int:
-    """Shopify's "12.90" → 1290 (exact)."""
-    units, _, frac = amount.lstrip("-").partition(".")
-    value = int(units) * 100 + int((frac + "00")[:2])
-    return -value if amount.startswith("-") else value
-
-
-def _amount(cents: int) -> str:
-    sign = "-" if cents < 0 else ""
-    return f"{sign}{abs(cents) // 100}.{abs(cents) % 100:02d}"
-
-
-def _money_set(cents: int, currency: str) -> dict:
-    money = {"amount": _amount(cents), "currency_code": currency}
-    return {"shop_money": money, "presentment_money": dict(money)}
-
-
 def shopify_app(tenant: TenantConfig, first: date, last: date):
     """The tenant's shop (one emulator per shop: Shopify's API root is the shop's domain)."""
     from resources.emulators.generator import generate_day
@@ -123,26 +68,7 @@ def shopify_app(tenant: TenantConfig, first: date, last: date):
         sim = generate_day("ecommerce", day, seed=seed_for(tenant.slug), timezone=tenant.timezone,
                            countries=options["countries"])
         state_from_simday(sim, timezone=tenant.timezone, currency=tenant.currency, state=state)
-    shipping_as_shipping_lines(state)
     return create_app(state)
-
-
-def charge_what_square_computes(sim) -> None:
-    """Make each sale's last payment what the Square emulator computes for its lines.
-
-    A weighed item (0.655 kg × 6.90 €) can land on half a cent: the generator rounds it half up,
-    the Square emulator (``build_order``) rounds ``quantity × price`` half to even. A real terminal
-    charges the order total Square computed, so the payment follows Square's figure.
-    """
-    for order in sim.orders:
-        if order.is_refund or not order.payments:
-            continue
-        items = [line for line in order.lines if line.kind == "item"]
-        square = sum(int((Decimal(str(line.quantity)) * line.unit_gross_cents).to_integral_value())
-                     - line.discount_gross_cents for line in items)
-        diff = square - sum(line.gross_cents for line in items)
-        if diff:
-            order.payments[-1].amount_cents += diff
 
 
 def square_app(tenant: TenantConfig, first: date, last: date):
@@ -157,7 +83,6 @@ def square_app(tenant: TenantConfig, first: date, last: date):
         # Meal vouchers are Square's OTHER tender here: no unknown wallets mixed into OTHER.
         sim = generate_day(profile, day, seed=seed_for(tenant.slug), timezone=tenant.timezone,
                            unknown_methods=False)
-        charge_what_square_computes(sim)
         seed_from_simday(state, sim, currency=tenant.currency)
     return create_app(state)
 

@@ -261,12 +261,48 @@ def _numeric_id(value: Any, salt: int) -> int:
     return int(text) if text.isdigit() else zlib.crc32(f'{salt}:{text}'.encode()) + 10**9
 
 
+def _tax_lines(rate: str, vat_cents: int, currency: str) -> list[dict]:
+    """Shopify's ``tax_lines`` of a line taxed at ``rate`` percent (none at 0 %)."""
+    if Decimal(rate) == 0:
+        return []
+    return [{"title": "TVA", "rate": float(Decimal(rate) / 100), "price": _amount(vat_cents),
+             "price_set": _money_set(vat_cents, currency)}]
+
+
+def _is_shipping(line: Any) -> bool:
+    return getattr(line, "kind", "item") == "shipping"
+
+
+def _shipping_line(line: Any, gross: int, vat: int, currency: str) -> dict:
+    """A generator shipping line as Shopify's ``shipping_lines[]`` entry: the shipping price
+    (taxes included, like the shop's prices) with its own ``tax_lines``."""
+    return {
+        "id": _numeric_id(line.line_id, 2), "title": line.name, "code": line.name, "source": "shopify",
+        "price": _amount(gross), "price_set": _money_set(gross, currency),
+        "discounted_price": _amount(gross), "discounted_price_set": _money_set(gross, currency),
+        "discount_allocations": [], "tax_lines": _tax_lines(line.vat_rate, vat, currency),
+    }
+
+
+def _shipping_refund(adj_id: int, order_id: int, refund_id: int, gross: int, vat: int, currency: str) -> dict:
+    """Refunded shipping as Shopify records it: a refund ``order_adjustments[]`` entry of kind
+    ``shipping_refund`` whose ``amount`` excludes the VAT given back in ``tax_amount`` (both
+    negative)."""
+    return {
+        "id": adj_id, "order_id": order_id, "refund_id": refund_id, "kind": "shipping_refund",
+        "reason": "Shipping refund", "amount": _amount(-(gross - vat)), "tax_amount": _amount(-vat),
+        "amount_set": _money_set(-(gross - vat), currency), "tax_amount_set": _money_set(-vat, currency),
+    }
+
+
 def state_from_simday(simday: Any, *, timezone: str = "Europe/Paris", currency: str = "EUR",
                       state: ShopifyState | None = None) -> ShopifyState:
     """Shopify orders / tender transactions / products for a generator ``SimDay`` (taxes included).
 
     Refund orders (``is_refund``) become a refund on their original order (``refund_of``), processed
-    at their ``closed_at``; everything else is an order processed at ``closed_at``.
+    at their ``closed_at``; everything else is an order processed at ``closed_at``. Lines of kind
+    ``shipping`` go where Shopify puts them: ``shipping_lines`` (with their own ``tax_lines``) on a
+    sale, a ``shipping_refund`` order adjustment on a refund.
     """
     state = state or ShopifyState()
     state.shop["iana_timezone"] = timezone
@@ -281,10 +317,14 @@ def state_from_simday(simday: Any, *, timezone: str = "Europe/Paris", currency: 
             target = by_id.get(str(_numeric_id(sim.refund_of, 1)))
             if target is None:
                 continue
-            rlis = []
+            rlis, adjustments = [], []
             for li in sim.lines:
                 gross = abs(li.unit_gross_cents * int(abs(li.quantity))) - abs(li.discount_gross_cents)
                 vat = vat_of_gross(gross, li.vat_rate)
+                if _is_shipping(li):
+                    adjustments.append(_shipping_refund(_numeric_id(li.line_id, 2), target["id"], oid,
+                                                        gross, vat, currency))
+                    continue
                 orig = next((x for x in target["line_items"] if x["sku"] == li.sku), target["line_items"][0])
                 rlis.append({"id": _numeric_id(li.line_id, 2), "line_item_id": orig["id"],
                              "quantity": int(abs(li.quantity)), "subtotal": _amount(gross),
@@ -292,7 +332,7 @@ def state_from_simday(simday: Any, *, timezone: str = "Europe/Paris", currency: 
                              "total_tax_set": _money_set(vat, currency), "line_item": orig})
             target.setdefault("refunds", []).append({
                 "id": oid, "order_id": target["id"], "created_at": when, "processed_at": when,
-                "refund_line_items": rlis, "order_adjustments": [], "transactions": []})
+                "refund_line_items": rlis, "order_adjustments": adjustments, "transactions": []})
             for p in sim.payments:
                 state.tender_transactions.append({
                     "id": next_tt, "order_id": target["id"], "amount": _amount(-abs(p.amount_cents)),
@@ -300,11 +340,14 @@ def state_from_simday(simday: Any, *, timezone: str = "Europe/Paris", currency: 
                     "remote_reference": None, "payment_details": None, "user_id": None, "test": False})
                 next_tt += 1
             continue
-        line_items = []
+        line_items, shipping_lines = [], []
         for li in sim.lines:
             qty = int(li.quantity)
             gross = li.unit_gross_cents * qty - li.discount_gross_cents
             vat = vat_of_gross(gross, li.vat_rate)
+            if _is_shipping(li):
+                shipping_lines.append(_shipping_line(li, gross, vat, currency))
+                continue
             pid = _numeric_id(li.product_id, 3)
             products.setdefault(str(pid), {"id": pid, "title": li.name, "product_type": li.category or ""})
             line_items.append({
@@ -316,16 +359,14 @@ def state_from_simday(simday: Any, *, timezone: str = "Europe/Paris", currency: 
                                            "amount_set": _money_set(li.discount_gross_cents, currency),
                                            "discount_application_index": 0}]
                                          if li.discount_gross_cents else []),
-                "tax_lines": ([] if Decimal(li.vat_rate) == 0 else [{
-                    "title": "TVA", "rate": float(Decimal(li.vat_rate) / 100), "price": _amount(vat),
-                    "price_set": _money_set(vat, currency)}]),
+                "tax_lines": _tax_lines(li.vat_rate, vat, currency),
             })
         tip = sum(p.tip_cents for p in sim.payments)
         order = {
             "id": oid, "name": f"#{oid}", "created_at": when, "processed_at": when, "closed_at": when,
             "cancelled_at": None, "currency": currency, "taxes_included": True, "test": False,
             "financial_status": "paid", "location_id": None, "source_name": "web",
-            "total_tip_received": _amount(tip), "line_items": line_items, "shipping_lines": [],
+            "total_tip_received": _amount(tip), "line_items": line_items, "shipping_lines": shipping_lines,
             "shipping_address": {"country_code": getattr(sim, "country", None) or "FR"}, "refunds": [],
         }
         state.orders.append(order)

@@ -70,7 +70,11 @@ def build_order(
     """A Square ``Order`` with INCLUSIVE VAT taxes, as a French Square POS produces it.
 
     ``lines``: ``{"uid", "name", "quantity" (str), "unit_gross" (cents incl. VAT), "vat" ("20"),
-    "discount" (cents incl. VAT, optional), "catalog_object_id" (optional), "item_type"}``.
+    "discount" (cents incl. VAT, optional), "catalog_object_id" (optional), "item_type",
+    "gross_sales" (cents, optional)}``. A line's ``gross_sales_money`` is ``quantity × unit_gross``
+    rounded half to even, unless ``gross_sales`` gives the price the till charged for it: a weighed
+    item (0.250 kg × 6.90 € = 1.725 €) is charged what the scale priced, which may round the
+    half cent the other way.
     ``tenders``: ``{"id", "type", "amount" (cents excl. tip), "tip" (optional)}``.
     ``service_charges``: ``{"uid", "name", "amount" (cents incl. VAT), "vat"}``.
     """
@@ -88,7 +92,12 @@ def build_order(
     for i, line in enumerate(lines):
         uid = line.get("uid") or f"li-{i + 1}"
         qty = Decimal(str(line["quantity"]))
-        gross_sales = int((qty * line["unit_gross"]).to_integral_value())
+        gross_sales = line.get("gross_sales")
+        if gross_sales is None:
+            gross_sales = int((qty * line["unit_gross"]).to_integral_value())
+        elif abs(Decimal(gross_sales) - qty * line["unit_gross"]) >= 1:
+            raise ValueError(f"line {uid}: gross_sales {gross_sales} is not {line['quantity']} × "
+                             f"{line['unit_gross']} to the cent")
         discount = int(line.get("discount", 0))
         total = gross_sales - discount
         vat = vat_of_gross(total, str(line["vat"]))
@@ -413,7 +422,10 @@ def seed_from_simday(state: SquareState, simday: Any, *, currency: str = "EUR") 
     """Add the vendor-neutral generator's day (``resources.emulators.generator.SimDay``) as Square
     orders (sales) and PaymentRefunds (refunds, against the order they refund).
 
-    Duck-typed on the generator's documented fields so this module does not depend on it.
+    Duck-typed on the generator's documented fields so this module does not depend on it. Each
+    item line is charged the generator's gross (its ``gross_cents`` + discount as
+    ``gross_sales``), so a weighed item on half a cent costs what the generator says and the
+    order's payments (the generator's) match its total.
     """
     known_locations = {loc["id"] for loc in state.locations}
     by_id = {o["id"]: o for o in state.orders}
@@ -430,7 +442,8 @@ def seed_from_simday(state: SquareState, simday: Any, *, currency: str = "EUR") 
             continue
         lines = [{"uid": ln.line_id, "name": ln.name, "quantity": str(ln.quantity),
                   "unit_gross": ln.unit_gross_cents, "vat": ln.vat_rate,
-                  "discount": ln.discount_gross_cents, "catalog_object_id": ln.product_id}
+                  "discount": ln.discount_gross_cents, "catalog_object_id": ln.product_id,
+                  "gross_sales": ln.gross_cents + ln.discount_gross_cents}
                  for ln in sim.lines if ln.kind == "item"]
         charges = [{"uid": ln.line_id, "name": ln.name,
                     "amount": int(ln.unit_gross_cents * Decimal(str(ln.quantity))) - ln.discount_gross_cents,

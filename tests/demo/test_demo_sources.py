@@ -1,6 +1,6 @@
 """The demo's Shopify shop and Square café, read back through the production sources: what the
 demo seeds must post (shipping in Shopify's ``shipping_lines``, OSS countries kept; a Square sale's
-payment equal to what Square computes for weighed items)."""
+weighed item charged the generator's cents, so its payment matches)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import pytest
 
 from demo.environment import DEMO_ENV, SHOPIFY_SHOPS, seed_for
-from demo.seeding import charge_what_square_computes, shopify_app, square_app
+from demo.seeding import shopify_app, square_app
 from resources.emulators.generator import expected_frames, generate_day
 from resources.emulators.server import serve
 from resources.sources.base import SalesPeriod
@@ -56,20 +56,27 @@ def test_shopify_shop_day_reads_back_with_shipping_lines_and_oss_countries(regis
     assert not (lines["category"] == "Frais de port").any()
 
 
-def test_square_cafe_payments_follow_squares_rounding_of_weighed_items(registry):
+def test_square_cafe_weighed_items_on_half_a_cent_read_back_at_the_generators_cents(registry):
     tenant = registry["cafe-des-arts"]
     days = [DAY + timedelta(days=i) for i in range(14)]
-    adjusted = []
-    for d in days:
-        sim = generate_day("bakery", d, seed=seed_for(tenant.slug), unknown_methods=False)
-        before = {o.order_id: [p.amount_cents for p in o.payments] for o in sim.orders}
-        charge_what_square_computes(sim)
-        adjusted += [o.order_id for o in sim.orders if [p.amount_cents for p in o.payments] != before[o.order_id]]
-    # Weighed bread on half a cent: the generator rounds half up, Square half to even.
-    assert adjusted and all(o.startswith("loc-1-") for o in adjusted)
+    expected = {d: expected_frames(generate_day("bakery", d, seed=seed_for(tenant.slug), unknown_methods=False))
+                for d in days}
+    # Weighed bread on half a cent (5.5 % VAT): the generator rounds half up (Square alone would
+    # round 310.5 to even, 310).
+    halves = {"loc-1-20261109-0188-L2": (date(2026, 11, 9), 311, 16),  # 0.450 kg × 6.90 = 310.5
+              "loc-1-20261120-0045-L2": (date(2026, 11, 20), 587, 31)}  # 0.850 kg × 6.90 = 586.5
+    for line_id, (d, gross, vat) in halves.items():
+        row = expected[d].sales_lines.set_index("line_id").loc[line_id]
+        assert (int(row["gross_cents"]), int(row["vat_cents"])) == (gross, vat)
     with serve(square_app(tenant, days[0], days[-1])) as srv:
         for d in days:
             day = _fetch(SquareSource, tenant, srv.url, d)
             assert day.complete, d
+            got = day.sales_lines.set_index("line_id")
+            for line_id, (when, gross, vat) in halves.items():
+                if when == d:
+                    assert (int(got.loc[line_id, "gross_cents"]), int(got.loc[line_id, "vat_cents"])) == (gross, vat)
             assert int(day.sales_lines["gross_cents"].sum()) == int(day.payments["amount_cents"].sum()), d
+            assert (int(day.payments["amount_cents"].sum())
+                    == int(expected[d].payments["amount_cents"].sum())), d
             assert set(day.payments["method"]) <= {"CARD", "CASH", "OTHER"}
