@@ -34,7 +34,7 @@ from pipelines.accounting.frames import (
 )
 from pipelines.accounting.mapping import MappedEntry, map_period
 from pipelines.partitions import sales_period
-from resources.errors import MappingError, SourceDataError, SyncError
+from resources.errors import MappingError, SourceDataError, SyncError, error_class_of
 from resources.posting import (
     EntryDraft,
     EntryLine,
@@ -352,8 +352,6 @@ def run_period(tenant: TenantConfig, period_key: str, *, warehouse: Warehouse, p
                source: SalesSource | None = None, now: datetime | None = None) -> PeriodResult:
     """Run one tenant-period end to end, without Dagster. Raises nothing for expected failures:
     the result says what happened (``status``/``error_class``/``message``)."""
-    from resources.errors import error_class_of
-
     period = sales_period(tenant, period_key)
     own_source = source is None
     source = source or build_source(tenant, warehouse)

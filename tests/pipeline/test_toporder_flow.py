@@ -79,10 +79,14 @@ def test_inbox_files_become_runs_and_bad_files_are_refused_with_a_report(world, 
     rejected = act.inbox_path / "rejected"
     early_report = json.loads((rejected / f"{early.name}.report.json").read_text())
     assert "before the activation date" in early_report["message"]
+    assert (early_report["kind"], early_report["day"]) == ("notice", "2026-11-05")
     bad_report = json.loads((rejected / f"{bad.name}.report.json").read_text())
-    assert bad_report["error_class"] == "source"
-    assert "debit" in bad_report["message"].lower() or "payments" in bad_report["message"].lower()
-    assert {r.get("file") or r.get("file_name") for r in till[1]} >= {bad.name}
+    assert (bad_report["kind"], bad_report["error_class"], bad_report["day"]) == ("error", "source", "2026-11-19")
+    ticket = bad_doc["tickets"][0]["id"]
+    assert any(i["record"] and ticket in i["record"] for i in bad_report["issues"]), bad_report["issues"]
+    assert "tickets[0].payments" in " ".join(bad_report["fields"])
+    # The till was called back with each report (the notice and the error), naming the file.
+    assert {r["file"] for r in till[1]} == {early.name, bad.name}
 
     # The accepted file's run posts the day.
     world.instance.add_dynamic_partitions("tenant", ["bakery"])
