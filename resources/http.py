@@ -59,6 +59,11 @@ def retry_after_seconds(response: httpx.Response) -> float | None:
 class SlidingWindowLimiter:
     """At most ``limit`` calls per ``window`` seconds, shared by all threads using this object.
 
+    A call occupies its slot from when it is sent until ``window`` seconds after its response
+    arrived (:meth:`settle`): the server counts a request when it *receives* it, which can be
+    later than we sent it (connection set-up, a loaded machine), so timing the window from the
+    send alone lets the odd request land inside the server's window.
+
     Keep one instance per credential (e.g. per Pennylane token) in a module-level registry so
     that every client in the process shares it: see :func:`limiter_for`.
     """
@@ -67,30 +72,33 @@ class SlidingWindowLimiter:
         self.limit = limit
         self.window = window
         self._clock = clock
-        self._calls: deque[float] = deque()
+        self._calls: deque[list[float]] = deque()  # one [timestamp] cell per call, oldest first
         self._lock = threading.Lock()
 
-    def acquire(self) -> float:
-        """Block until a slot is free; returns the seconds waited."""
-        waited = 0.0
+    def acquire(self) -> list[float]:
+        """Block until a slot is free; returns the slot, to :meth:`settle` when the answer came."""
         while True:
             with self._lock:
                 now = self._clock()
-                while self._calls and now - self._calls[0] >= self.window:
+                while self._calls and now - self._calls[0][0] >= self.window:
                     self._calls.popleft()
                 if len(self._calls) < self.limit:
-                    self._calls.append(now)
-                    return waited
-                sleep_for = self.window - (now - self._calls[0]) + 0.001
+                    slot = [now]
+                    self._calls.append(slot)
+                    return slot
+                sleep_for = self.window - (now - self._calls[0][0]) + 0.001
             time.sleep(sleep_for)
-            waited += sleep_for
+
+    def settle(self, slot: list[float]) -> None:
+        """The call's answer arrived (or it failed): its slot now counts from this moment."""
+        with self._lock:
+            slot[0] = max(slot[0], self._clock())
 
     def penalize(self, seconds: float) -> None:
         """After a 429: make the window look full for ``seconds`` from now."""
         with self._lock:
-            now = self._clock()
-            horizon = now + seconds - self.window
-            self._calls = deque([horizon] * self.limit)
+            horizon = self._clock() + seconds - self.window
+            self._calls = deque([horizon] for _ in range(self.limit))
 
 
 _LIMITERS: dict[tuple[str, str], SlidingWindowLimiter] = {}
@@ -124,11 +132,12 @@ def send_with_retries(
     attempt = 0
     while True:
         attempt += 1
-        if limiter is not None:
-            limiter.acquire()
+        slot = limiter.acquire() if limiter is not None else None
         try:
             response = client.send(request)
         except httpx.TransportError as exc:
+            if slot is not None:
+                limiter.settle(slot)
             if not retry or attempt >= policy.max_attempts:
                 raise TransientError(f"{what}: {type(exc).__name__}: {exc}") from exc
             delay = policy.backoff(attempt)
@@ -136,6 +145,8 @@ def send_with_retries(
                 on_retry(attempt, f"{type(exc).__name__}, retrying in {delay:.2f}s")
             time.sleep(delay)
             continue
+        if slot is not None:
+            limiter.settle(slot)
         if response.status_code in RETRYABLE_STATUS and retry and attempt < policy.max_attempts:
             wait = retry_after_seconds(response) if response.status_code == 429 else None
             if response.status_code == 429 and limiter is not None and wait is not None:

@@ -225,20 +225,23 @@ class PennylaneClient:
         attempt = 0
         while True:
             attempt += 1
-            self.limiter.acquire()
+            slot = self.limiter.acquire()
             try:
                 response = self._http.send(request)
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:  # never reached Pennylane
+                self.limiter.settle(slot)
                 if attempt >= self.retry_policy.max_attempts:
                     raise PennylaneTransientError(f"Pennylane {what}: cannot connect: {exc}", tenant=self.tenant) \
                         from exc
                 time.sleep(self.retry_policy.backoff(attempt))
                 continue
             except httpx.TransportError as exc:  # sent, answer lost: maybe stored
+                self.limiter.settle(slot)
                 raise PennylaneAmbiguousWriteError(
                     f"Pennylane {what}: {type(exc).__name__} after sending; the write may have been stored",
                     tenant=self.tenant, status=0,
                 ) from exc
+            self.limiter.settle(slot)
             if response.status_code == 429 and attempt < self.retry_policy.max_attempts:
                 wait = retry_after_seconds(response)
                 if wait is not None:
