@@ -14,7 +14,7 @@ warehouse), so that neither run finds the other's entries already posted:
    ``DAGSTER_HOME``;
 2. through Dagster, one run per tenant for its whole date range (what a backfill launches, with
    the single-run backfill policy; also ``pennylane-sync sync``): ``run_periods(ranged=True)``;
-3. without Dagster: :func:`pipelines.sales.core.run_period`, the same three steps.
+3. without Dagster: :func:`pipelines.sales.steps.run_period`, the same three steps.
 
 The difference is the orchestration overhead (run storage, event log, step launching).
 A warm-up tenant-day on each path (imports, instance and schema creation) is not measured.
@@ -62,7 +62,7 @@ class BenchWorld:
     def add_tenant(self, slug: str, profile: str, index: int, days: list[date]) -> str:
         """A Chift tenant with ``days`` of generated sales and its own Pennylane company;
         returns its Pennylane token."""
-        from resources.emulators.generator import generate_day
+        from emulators.generator import generate_day
 
         consumer = str(uuid.uuid5(uuid.NAMESPACE_DNS, slug))
         doc = bench_tenant_doc(slug, profile, index=index, start_date=days[0].isoformat())
@@ -88,10 +88,10 @@ class BenchWorld:
 
 
 def _start(stack: ExitStack, work: Path) -> BenchWorld:
-    from resources.emulators.chift import ChiftEmulatorState
-    from resources.emulators.chift import create_app as create_chift_app
-    from resources.emulators.pennylane import create_app as create_pennylane_app
-    from resources.emulators.server import serve
+    from emulators.chift import ChiftEmulatorState
+    from emulators.chift import create_app as create_chift_app
+    from emulators.pennylane import create_app as create_pennylane_app
+    from emulators.server import serve
 
     for k, v in CHIFT_ENV.items():
         os.environ[k] = v
@@ -118,7 +118,7 @@ def run(n_tenants: int = FULL["tenants"], n_days: int = FULL["days"]) -> Figures
     import dagster as dg
 
     from pipelines.cli import run_periods
-    from pipelines.sales.core import run_period
+    from pipelines.sales.steps import run_period
     from resources.pennylane import PennylaneResource
     from resources.tenants import TenantRegistryResource, get_tenant
     from resources.warehouse import WarehouseResource

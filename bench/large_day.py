@@ -26,9 +26,8 @@ import numpy as np
 import pandas as pd
 
 from bench import MIB, Figures, RssSampler, Stopwatch, bench_tenant, peak_rss_bytes
-from pipelines.accounting.frames import CLOSURE_COLUMNS, PAYMENT_COLUMNS, SALES_LINE_COLUMNS
-from resources.emulators.generator import CATALOGUES, METHODS
-from resources.sources.base import SourceDay
+from core.frames import CLOSURE_COLUMNS, PAYMENT_COLUMNS, SALES_LINE_COLUMNS, SourceDay
+from emulators.generator import CATALOGUES, METHODS
 
 DAY = date(2026, 11, 20)
 FULL_LINES = 1_000_000
@@ -142,9 +141,9 @@ def check_invariants(source: SourceDay) -> None:
 
 def run(n_lines: int = FULL_LINES, *, seed: int = 0, profile_to: str | None = None) -> Figures:
     """Build the day, then validate, map and check it, measuring each phase."""
-    from pipelines.accounting.checks import check_accounts_mapped, check_balanced, check_vat_rates_known
-    from pipelines.accounting.mapping import map_period
-    from pipelines.sales.core import FRAME_MODELS
+    from core.accounting.checks import check_accounts_mapped, check_balanced, check_vat_rates_known
+    from core.accounting.mapping import map_period
+    from pipelines.sales.steps import FRAME_MODELS
 
     figs = Figures("large_day")
     tenant = bench_tenant("bench-large-day", "restaurant")

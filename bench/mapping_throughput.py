@@ -1,7 +1,7 @@
 """Benchmark: mapping throughput on generated days of many tenants.
 
 Canonical frames for ``tenants × days`` come from the emulators' generator
-(:func:`resources.emulators.generator.generate_day` → :func:`expected_frames`, with Z-report
+(:func:`emulators.generator.generate_day` → :func:`expected_frames`, with Z-report
 totals so the closure cross-check runs too), one tenant per generator profile in turn. They are
 all built first, *then* :func:`map_period` runs over them: generation time is not measured.
 
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from bench import OSS_COUNTRIES, PROFILES, Figures, Stopwatch, bench_tenant
-from resources.sources.base import SourceDay
+from core.frames import SourceDay
 from resources.tenants import TenantConfig
 
 FIRST_DAY = date(2026, 11, 1)
@@ -39,7 +39,7 @@ class TenantDay:
 def generate_workload(n_tenants: int, n_days: int, *, first_day: date = FIRST_DAY,
                       seed: int = 0) -> list[TenantDay]:
     """Canonical frames of ``n_tenants × n_days`` generated days (profiles in rotation)."""
-    from resources.emulators.generator import expected_frames, generate_day
+    from emulators.generator import expected_frames, generate_day
 
     work = []
     for i in range(n_tenants):
@@ -54,7 +54,7 @@ def generate_workload(n_tenants: int, n_days: int, *, first_day: date = FIRST_DA
 
 
 def run(n_tenants: int = FULL["tenants"], n_days: int = FULL["days"], *, seed: int = 0) -> Figures:
-    from pipelines.accounting.mapping import map_period
+    from core.accounting.mapping import map_period
 
     figs = Figures("mapping_throughput")
     with Stopwatch() as gen:

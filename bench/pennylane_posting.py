@@ -19,8 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from resources.emulators.pennylane import create_app
-from resources.emulators.server import serve
+from emulators.pennylane import create_app
+from emulators.server import serve
 from resources.pennylane import RATE_LIMIT_REQUESTS, RATE_LIMIT_WINDOW, PennylaneClient
 from resources.posting import EntryDraft, EntryLine, deterministic_piece_number, post_entry_exactly_once
 from resources.tenants import TenantConfig

@@ -20,9 +20,9 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from emulators.pennylane.app import create_app
+from emulators.server import serve
 from pipelines.stock.sync import compute_levels, run_stock_sync
-from resources.emulators.pennylane.app import create_app
-from resources.emulators.server import serve
 from resources.pennylane import PennylaneClient
 from resources.stock.store import StockStore
 from resources.tenants import TenantConfig

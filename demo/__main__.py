@@ -14,11 +14,11 @@ from demo.seeding import start_emulators
 
 def cmd_run(days: int) -> int:
     home = apply_env()
+    from core.periods import period_keys
     from demo.report import check_pennylane, print_summary
     from demo.seeding import push_toporder_files
     from demo.stock import run_stock, stock_tenants
     from pipelines.cli import run_periods
-    from pipelines.partitions import period_keys
     from resources.tenants import load_registry
 
     registry = load_registry()

@@ -21,7 +21,7 @@ def print_summary(rows: list[dict]) -> None:
 def check_pennylane(server, registry: dict[str, TenantConfig], rows: list[dict]) -> bool:
     """Every demo tenant-day is posted (the demo's days are all past and final) and has exactly one
     balanced entry in its own Pennylane company."""
-    from resources.emulators.pennylane.store import Store
+    from emulators.pennylane.store import Store
 
     store: Store = server.app.store
     ok = True

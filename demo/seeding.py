@@ -19,7 +19,7 @@ from demo.environment import (
     TOPORDER_PROFILES,
     seed_for,
 )
-from resources.emulators.server import ServerThread
+from emulators.server import ServerThread
 from resources.tenants import TenantConfig, load_registry
 
 
@@ -28,7 +28,7 @@ def _days(first: date, last: date) -> list[date]:
 
 
 def pennylane_app(home: Path, registry: dict[str, TenantConfig]):
-    from resources.emulators.pennylane.app import create_app
+    from emulators.pennylane.app import create_app
 
     app = create_app(home / "pennylane-emulator.db")
     for tenant in registry.values():
@@ -38,8 +38,8 @@ def pennylane_app(home: Path, registry: dict[str, TenantConfig]):
 
 
 def chift_app(registry: dict[str, TenantConfig], first: date, last: date):
-    from resources.emulators.chift import ChiftEmulatorState, create_app
-    from resources.emulators.generator import generate_day
+    from emulators.chift import ChiftEmulatorState, create_app
+    from emulators.generator import generate_day
 
     state = ChiftEmulatorState(
         client_id=DEMO_ENV["CHIFT_CLIENT_ID"], client_secret=DEMO_ENV["CHIFT_CLIENT_SECRET"],
@@ -58,8 +58,8 @@ def chift_app(registry: dict[str, TenantConfig], first: date, last: date):
 
 def shopify_app(tenant: TenantConfig, first: date, last: date):
     """The tenant's shop (one emulator per shop: Shopify's API root is the shop's domain)."""
-    from resources.emulators.generator import generate_day
-    from resources.emulators.shopify import ShopifyState, create_app, state_from_simday
+    from emulators.generator import generate_day
+    from emulators.shopify import ShopifyState, create_app, state_from_simday
 
     options = SHOPIFY_SHOPS[tenant.slug]
     state = ShopifyState(token=os.environ[tenant.source.credentials["access_token"]])
@@ -73,8 +73,8 @@ def shopify_app(tenant: TenantConfig, first: date, last: date):
 
 def square_app(tenant: TenantConfig, first: date, last: date):
     """The tenant's Square seller account, with its one location named after the café."""
-    from resources.emulators.generator import generate_day
-    from resources.emulators.square import SquareState, create_app, seed_from_simday
+    from emulators.generator import generate_day
+    from emulators.square import SquareState, create_app, seed_from_simday
 
     profile = SQUARE_PROFILES[tenant.slug]
     state = SquareState(token=os.environ[tenant.source.credentials["access_token"]])
@@ -109,7 +109,7 @@ def start_emulators(stack: ExitStack, home: Path, first: date, last: date) -> di
 def push_toporder_files(registry: dict[str, TenantConfig], first: date, last: date) -> None:
     """Activate each Toporder demo tenant and drop one closure file per day in its inbox, as the
     till would (a day already received is not pushed again)."""
-    from resources.emulators.generator import generate_day
+    from emulators.generator import generate_day
     from resources.sources.toporder import activate, write_closure_file
     from resources.warehouse import default_url, warehouse_for
 

@@ -135,7 +135,7 @@ def summarize_day(result, warehouse, slug: str, key: str) -> dict:
 
 
 def cmd_sync(args) -> int:
-    from pipelines.partitions import period_keys
+    from core.periods import period_keys
 
     ensure_dagster_home()
     tenant = _tenant(args)
@@ -180,7 +180,7 @@ def backfill_params(tenant, keys: Sequence[str]) -> dict:
 def cmd_backfill(args) -> int:
     import httpx
 
-    from pipelines.partitions import period_keys
+    from core.periods import period_keys
 
     tenant = _tenant(args)
     end = args.to or (datetime.now(UTC).date() - timedelta(days=1))
@@ -217,7 +217,7 @@ def cmd_toporder(args) -> int:
 
 
 def cmd_unmapped(args) -> int:
-    from pipelines.accounting.payment_methods import resolve_method
+    from core.accounting.payment_methods import resolve_method
     from resources.warehouse import default_url, warehouse_for
 
     ensure_dagster_home()

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from resources.errors import TransientError
+from core.errors import TransientError
 
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 

@@ -37,7 +37,8 @@ import dagster as dg
 import httpx
 from pydantic import PrivateAttr
 
-from resources.errors import MappingError, SourceDataError, SyncError, TransientError
+from core.errors import MappingError, SourceDataError, SyncError, TransientError
+from core.tenants import DEFAULT_PENNYLANE_URL, TenantConfig
 from resources.http import (
     RetryPolicy,
     SlidingWindowLimiter,
@@ -45,7 +46,7 @@ from resources.http import (
     retry_after_seconds,
     send_with_retries,
 )
-from resources.tenants import DEFAULT_PENNYLANE_URL, TenantConfig, secret
+from resources.tenants import secret
 
 RATE_LIMIT_REQUESTS = 25
 RATE_LIMIT_WINDOW = 5.0
@@ -336,7 +337,7 @@ class PennylaneClient:
     def ledger_account_ids(self, numbers: list[str], create_missing: bool) -> dict[str, int]:
         """number → Pennylane id for every number (cached). Missing accounts are created with
         their PCG label when ``create_missing``, else a MappingError names them all."""
-        from pipelines.accounting.pcg import label_for
+        from core.accounting.pcg import label_for
 
         wanted = sorted(set(numbers))
         with self._cache_lock:

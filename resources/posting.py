@@ -30,7 +30,7 @@ from typing import Any, Literal
 
 import sqlalchemy as sa
 
-from resources.errors import SourceDataError, TransientError
+from core.errors import SourceDataError, TransientError
 from resources.pennylane import (
     PennylaneAmbiguousWriteError,
     PennylaneClient,

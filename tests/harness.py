@@ -2,7 +2,7 @@
 
 Every source's end-to-end test does the same thing: start the Pennylane emulator on a real
 socket with the official spec checking every request, register the tenant's company, run the
-day through :func:`pipelines.sales.core.run_period`, read back what Pennylane holds and fail on
+day through :func:`pipelines.sales.steps.run_period`, read back what Pennylane holds and fail on
 any spec violation. This module holds that once, so a test only states what differs: its source
 emulator, its tenant and its hand-computed ledger lines.
 
@@ -28,9 +28,9 @@ from typing import Any
 import httpx
 import pytest
 
-from pipelines.sales.core import PeriodResult, run_period
-from resources.emulators.pennylane import PennylaneEmulator, create_app
-from resources.emulators.server import ServerThread
+from emulators.pennylane import PennylaneEmulator, create_app
+from emulators.server import ServerThread
+from pipelines.sales.steps import PeriodResult, run_period
 from resources.pennylane import PennylaneClient
 from resources.sources.base import SalesSource
 from resources.tenants import TenantConfig

@@ -1,7 +1,7 @@
 """Sales assets, partitioned by tenant × business day: daily_sales → journal_lines → pennylane_entries.
 
 Assets are thin: they resolve the tenant and period of each partition key, call
-:mod:`pipelines.sales.core`, and report metadata. Data lives in the warehouse (not in an IO
+:mod:`pipelines.sales.steps`, and report metadata. Data lives in the warehouse (not in an IO
 manager), so outputs are ``Nothing``.
 
 One run, one day (the schedule, the sensors, "materialize" on one partition):
@@ -27,12 +27,12 @@ from dataclasses import dataclass, field
 import dagster as dg
 import pandas as pd
 
-from pipelines.partitions import NotAPeriodStart, sales_period, split_key, tenant_day_partitions
-from pipelines.sales import core
-from resources.errors import SourceDataError, SyncError, error_class_of
+from core.errors import SourceDataError, SyncError, error_class_of
+from core.periods import NotAPeriodStart, SalesPeriod, sales_period
+from pipelines.partitions import split_key, tenant_day_partitions
+from pipelines.sales import steps
 from resources.pennylane import PennylaneResource
 from resources.sources import build_source
-from resources.sources.base import SalesPeriod
 from resources.tenants import TenantConfig, TenantRegistryResource
 from resources.warehouse import Warehouse, WarehouseResource
 
@@ -63,7 +63,7 @@ class Day:
     status: str = "skipped"  # skipped | waiting | done | failed
     metadata: dict = field(default_factory=dict)
     failure: dg.Failure | None = None
-    journal: core.JournalOutcome | None = None
+    journal: steps.JournalOutcome | None = None
 
 
 def resolve(context: dg.AssetExecutionContext, key: str, tenants: TenantRegistryResource) -> Day:
@@ -171,7 +171,7 @@ def daily_sales(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
         with classified(d, wh):
             source = build_source(d.tenant, wh)
             try:
-                outcome = core.fetch_sales(d.tenant, d.period, source, wh)
+                outcome = steps.fetch_sales(d.tenant, d.period, source, wh)
             finally:
                 source.close()
             if outcome.waiting:
@@ -179,14 +179,14 @@ def daily_sales(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
                 d.status = "waiting"
             else:
                 d.status = "done"
-                d.metadata = {**core.sales_metadata(outcome), "source": d.tenant.source.type}
+                d.metadata = {**steps.sales_metadata(outcome), "source": d.tenant.source.type}
     if len(days) == 1:
         yield from one_day_output(days[0])
         return
     yield dg.Output(None, metadata=range_summary(days))
 
 
-def _check_result(name: str, checks: list[tuple[str, "core.CheckOutcome"]], ranged: bool) -> dg.AssetCheckResult:
+def _check_result(name: str, checks: list[tuple[str, "steps.CheckOutcome"]], ranged: bool) -> dg.AssetCheckResult:
     """One check's result for the run: one day's outcome, or the range's (failing days listed)."""
     failing = [(day, c) for day, c in checks if not c.passed]
     cases = [c.failure_cases.assign(day=day) for day, c in failing if len(c.failure_cases)]
@@ -232,10 +232,10 @@ def journal_lines(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
         if d.status != "todo":
             continue
         with classified(d, wh):
-            d.journal = core.build_journal(d.tenant, d.period, wh)
-            d.metadata = core.journal_metadata(d.journal)
+            d.journal = steps.build_journal(d.tenant, d.period, wh)
+            d.metadata = steps.journal_metadata(d.journal)
             if d.journal.mapped is not None:
-                d.metadata["journal"] = dg.MetadataValue.md(core.journal_table(d.journal.mapped.lines))
+                d.metadata["journal"] = dg.MetadataValue.md(steps.journal_table(d.journal.mapped.lines))
             d.status = "done"
             failure = d.journal.blocking_failure
             if failure is not None:
@@ -274,7 +274,7 @@ def pennylane_entries(context: dg.AssetExecutionContext, warehouse: WarehouseRes
             continue
         with classified(d, wh):
             client = pennylane.client_for(d.tenant)
-            outcome = core.post_journal(d.tenant, d.period, wh, client)
+            outcome = steps.post_journal(d.tenant, d.period, wh, client)
             d.status, d.metadata = "done", posting_metadata(outcome)
     if len(days) == 1:
         yield from one_day_output(days[0])
@@ -300,7 +300,7 @@ def pennylane_entries(context: dg.AssetExecutionContext, warehouse: WarehouseRes
         )
 
 
-def posting_metadata(outcome: core.PostOutcome) -> dict:
+def posting_metadata(outcome: steps.PostOutcome) -> dict:
     if not outcome.results:
         return {"status": "no sales: nothing posted"}
     meta: dict = {"entries": len(outcome.results)}

@@ -18,12 +18,8 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 import sqlalchemy as sa
 
-from pipelines.partitions import (
-    TENANT_DIMENSION,
-    last_complete_period_key,
-    partition_key,
-    period_keys,
-)
+from core.periods import last_complete_period_key, period_keys
+from pipelines.partitions import TENANT_DIMENSION, partition_key
 from pipelines.sales.assets import sales_assets, sales_job
 from resources.tenants import TenantConfig, TenantRegistryResource
 from resources.warehouse import WarehouseResource, day_status

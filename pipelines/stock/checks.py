@@ -16,7 +16,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from pipelines.stock.movements import KINDS, Movement
+from core.stock.movements import KINDS, Movement
 
 
 class StockLevelsModel(pa.DataFrameModel):

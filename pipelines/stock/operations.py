@@ -11,7 +11,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from resources.errors import MappingError
+from core.errors import MappingError
 from resources.stock.store import StockStore, utcnow
 from resources.tenants import TenantConfig
 
@@ -120,7 +120,7 @@ def import_now(tenant: TenantConfig, client, store: StockStore, *, full: bool = 
 
 def current_levels(store: StockStore, tenant: TenantConfig, day: str | None = None):
     """Levels (as a frame with product name/SKU and quantities as decimals) for display."""
-    from pipelines.stock.movements import from_milli
+    from core.stock.movements import from_milli
     from pipelines.stock.sync import compute_levels, local_today
 
     frame = compute_levels(store, tenant, day or local_today(tenant), write=False)

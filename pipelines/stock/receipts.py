@@ -21,8 +21,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from pipelines.stock.movements import DocLine, StockDocument, from_milli, to_milli
-from resources.errors import MappingError, SourceDataError, http_status_of
+from core.errors import MappingError, SourceDataError, http_status_of
+from core.stock.movements import DocLine, StockDocument, from_milli, to_milli
 from resources.stock.receipt_pdf import render_pdf
 from resources.stock.store import StockStore, utcnow
 from resources.tenants import TenantConfig

@@ -36,11 +36,11 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from pipelines.stock.levels import levels_at
-from pipelines.stock.movements import DocLine, Movement, StockDocument, StockOptions, plan_movements, to_milli
+from core.errors import TransientError, http_status_of
+from core.stock.levels import levels_at
+from core.stock.movements import DocLine, Movement, StockDocument, StockOptions, plan_movements, to_milli
 from pipelines.stock.receipts import send_receipt
 from pipelines.stock.twoway import merge_fields
-from resources.errors import TransientError, http_status_of
 from resources.stock.store import CursorState, StockStore, utcnow
 
 log = logging.getLogger(__name__)

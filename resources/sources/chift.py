@@ -46,16 +46,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import httpx
 
-from pipelines.accounting.frames import (
+from core.errors import MappingError, SourceDataError, TransientError
+from core.frames import (
     CLOSURE_COLUMNS,
     PAYMENT_COLUMNS,
     SALES_LINE_COLUMNS,
+    SourceDay,
     make_frame,
     normalize_rate,
 )
-from resources.errors import MappingError, SourceDataError, TransientError
+from core.periods import SalesPeriod
 from resources.http import RetryPolicy, send_with_retries
-from resources.sources.base import SalesPeriod, SourceDay
 from resources.tenants import TenantConfig, secret
 
 DEFAULT_BASE_URL = "https://api.chift.eu"

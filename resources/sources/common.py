@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, TypeVar
 
-from resources.errors import MappingError, SourceDataError, SyncError, TransientError
+from core.errors import MappingError, SourceDataError, SyncError, TransientError
 
 T = TypeVar("T")
 

@@ -37,17 +37,18 @@ from typing import Any
 
 import httpx
 
-from pipelines.accounting.frames import (
+from core.errors import MappingError, SourceDataError, TransientError
+from core.frames import (
     CLOSURE_COLUMNS,
     PAYMENT_COLUMNS,
     SALES_LINE_COLUMNS,
+    SourceDay,
     empty_frame,
     make_frame,
     normalize_rate,
 )
-from resources.errors import MappingError, SourceDataError, TransientError
+from core.periods import SalesPeriod
 from resources.http import RetryPolicy, send_with_retries
-from resources.sources.base import SalesPeriod, SourceDay
 from resources.sources.common import DayContext
 from resources.tenants import TenantConfig, secret
 

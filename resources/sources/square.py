@@ -45,10 +45,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import httpx
 
-from pipelines.accounting.frames import PAYMENT_COLUMNS, SALES_LINE_COLUMNS, make_frame, normalize_rate
-from resources.errors import MappingError, SourceDataError
+from core.errors import MappingError, SourceDataError
+from core.frames import PAYMENT_COLUMNS, SALES_LINE_COLUMNS, SourceDay, make_frame, normalize_rate
+from core.periods import SalesPeriod
 from resources.http import RetryPolicy, send_with_retries
-from resources.sources.base import SalesPeriod, SourceDay
 from resources.sources.common import DayContext, allocate, status_error, vat_of_gross
 from resources.tenants import TenantConfig, secret
 

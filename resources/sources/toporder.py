@@ -49,10 +49,10 @@ import httpx
 import pandas as pd
 import sqlalchemy as sa
 
-from pipelines.accounting.frames import CLOSURE_COLUMNS, PAYMENT_COLUMNS, SALES_LINE_COLUMNS, make_frame
-from resources.errors import MappingError, SourceDataError, SyncError, TransientError
+from core.errors import MappingError, SourceDataError, SyncError, TransientError
+from core.frames import CLOSURE_COLUMNS, PAYMENT_COLUMNS, SALES_LINE_COLUMNS, SourceDay, make_frame
+from core.periods import SalesPeriod
 from resources.http import RetryPolicy, send_with_retries
-from resources.sources.base import SalesPeriod, SourceDay
 from resources.sources.toporder_files import (
     _write_json_atomic,
     closure_from_sales,

@@ -1,6 +1,6 @@
 """Writing Toporder closure files the way a till does: for the demo, the emulated till and tests.
 
-:func:`write_closure_file` renders a generator ``SimDay`` (``resources/emulators/generator.py``),
+:func:`write_closure_file` renders a generator ``SimDay`` (``emulators/generator.py``),
 plain ticket dicts, or a ready document, and drops it into an inbox atomically.
 """
 
@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from pipelines.accounting.frames import normalize_rate
+from core.frames import normalize_rate
 from resources.sources.toporder_format import SCHEMA_VERSION, format_euros, round_half_up, split_gross
 
 
@@ -119,7 +119,7 @@ def closure_from_sales(
 
 def closure_from_simday(simday: Any, identifier: str, *, location: str | None = None,
                         closure_id: str | None = None) -> dict[str, Any]:
-    """A ``resources.emulators.generator.SimDay`` (one location of it) as a closure document."""
+    """A ``emulators.generator.SimDay`` (one location of it) as a closure document."""
     locations = [loc.id for loc in simday.locations]
     if location is None:
         if len(locations) != 1:

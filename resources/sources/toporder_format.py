@@ -27,16 +27,16 @@ from pydantic import (
     model_validator,
 )
 
-from pipelines.accounting.frames import (
+from core.accounting.vat_rates import rates_for
+from core.errors import SourceDataError
+from core.frames import (
     CLOSURE_COLUMNS,
     PAYMENT_COLUMNS,
     SALES_LINE_COLUMNS,
+    SourceDay,
     make_frame,
     normalize_rate,
 )
-from pipelines.accounting.vat_rates import rates_for
-from resources.errors import SourceDataError
-from resources.sources.base import SourceDay
 from resources.sources.common import vat_of_gross
 from resources.tenants import TenantConfig
 
@@ -306,7 +306,7 @@ def _validation_issues(exc: ValidationError, doc: Any) -> list[Issue]:
 def french_vat_rates(day: date, extra: Iterable[object] = (), *, include_regional: bool = False) -> frozenset[str]:
     """The VAT rates (normalised percent strings) in force in France on ``day``.
 
-    The dated table is :mod:`pipelines.accounting.vat_rates` (mainland rates; Corsica and overseas
+    The dated table is :mod:`core.accounting.vat_rates` (mainland rates; Corsica and overseas
     rates only with ``include_regional``). A tenant can add rates in ``source.settings``:
     ``include_regional_vat_rates: true`` or ``extra_vat_rates: ["8.5"]``.
     """

@@ -37,10 +37,10 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from pipelines.accounting.frames import PAYMENT_COLUMNS, SALES_LINE_COLUMNS, make_frame
-from resources.errors import MappingError, SourceDataError, TransientError
+from core.errors import MappingError, SourceDataError, TransientError
+from core.frames import PAYMENT_COLUMNS, SALES_LINE_COLUMNS, SourceDay, make_frame
+from core.periods import SalesPeriod
 from resources.http import RetryPolicy, send_with_retries
-from resources.sources.base import SalesPeriod, SourceDay
 from resources.sources.common import DayContext, prorate, status_error, vat_of_gross
 from resources.tenants import TenantConfig, secret
 

@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
-from pipelines.stock.movements import DocLine, Movement, StockDocument
+from core.stock.movements import DocLine, Movement, StockDocument
 from resources.stock import tables as t
 from resources.warehouse import Warehouse
 

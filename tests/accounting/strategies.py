@@ -2,7 +2,7 @@
 
 ``sale(...)`` / ``pay(...)`` build one row with every column filled, so that tests spell out only
 what matters; ``consistent_days()`` draws a whole day whose payments equal its lines' gross plus
-tips — the invariant of ``pipelines.accounting.frames`` — with refunds, discounts, shipping, gift
+tips — the invariant of ``core.frames`` — with refunds, discounts, shipping, gift
 cards, several payment methods and locations.
 """
 
@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import pandas as pd
 from hypothesis import strategies as st
 
-from pipelines.accounting.frames import CLOSURE_COLUMNS, PAYMENT_COLUMNS, SALES_LINE_COLUMNS, make_frame
+from core.frames import CLOSURE_COLUMNS, PAYMENT_COLUMNS, SALES_LINE_COLUMNS, make_frame
 from resources.tenants import TenantConfig
 
 DAY = date(2026, 11, 21)

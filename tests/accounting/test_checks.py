@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from pipelines.accounting.checks import check_accounts_mapped, check_balanced, check_vat_rates_known
-from pipelines.accounting.mapping import map_period
+from core.accounting.checks import check_accounts_mapped, check_balanced, check_vat_rates_known
+from core.accounting.mapping import map_period
 from tests.accounting.strategies import DAY, NEXT_DAY, pay, payments_frame, sale, sales_frame, tenant
 
 

@@ -29,10 +29,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipelines.accounting.checks import check_vat_rates_known
-from pipelines.accounting.frames import CLOSURE_COLUMNS, PAYMENT_COLUMNS, SALES_LINE_COLUMNS, make_frame
-from pipelines.accounting.mapping import map_period
-from resources.errors import SyncError
+from core.accounting.checks import check_vat_rates_known
+from core.accounting.mapping import map_period
+from core.errors import SyncError
+from core.frames import CLOSURE_COLUMNS, PAYMENT_COLUMNS, SALES_LINE_COLUMNS, make_frame
 from tests.accounting.strategies import DAY, NEXT_DAY, accounting_options, consistent_days, tenant
 
 SNAPSHOTS = Path(__file__).parent / "fixtures" / "mapping_snapshots"

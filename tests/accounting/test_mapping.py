@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from pipelines.accounting.checks import check_accounts_mapped, check_balanced
-from pipelines.accounting.mapping import map_period
+from core.accounting.checks import check_accounts_mapped, check_balanced
+from core.accounting.mapping import map_period
 from tests.accounting.strategies import (
     DAY,
     NEXT_DAY,
@@ -383,7 +383,7 @@ def test_ecommerce_sales_and_money_of_other_days_go_to_customer_receivables():
 def test_without_a_receivables_account_the_same_day_is_a_source_error():
     import pytest
 
-    from resources.errors import SourceDataError
+    from core.errors import SourceDataError
 
     lines, payments = ecommerce_day_paid_on_other_days()
     with pytest.raises(SourceDataError, match=r"debit ≠ credit: debits 24\.00 €, credits 60\.00 €"):

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from pipelines.accounting.mapping import map_period
-from resources.errors import MappingError, SourceDataError
+from core.accounting.mapping import map_period
+from core.errors import MappingError, SourceDataError
 from tests.accounting.strategies import (
     DAY,
     NEXT_DAY,

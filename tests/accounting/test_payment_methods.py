@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.accounting.payment_methods import normalize_name, recognise, resolve_method
-from resources.tenants import AccountingConfig
+from core.accounting.payment_methods import normalize_name, recognise, resolve_method
+from core.tenants import AccountingConfig
 
 
 @pytest.mark.parametrize(

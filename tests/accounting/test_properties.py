@@ -7,10 +7,10 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from pipelines.accounting.checks import _looks_valid, check_balanced
-from pipelines.accounting.frames import Payments, SalesLines
-from pipelines.accounting.mapping import map_period
-from resources.errors import SourceDataError
+from core.accounting.checks import _looks_valid, check_balanced
+from core.accounting.mapping import map_period
+from core.errors import SourceDataError
+from core.frames import Payments, SalesLines
 from tests.accounting.strategies import DAY, NEXT_DAY, accounting_options, consistent_days, tenant
 
 FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from pipelines.accounting.vat_rates import (
+from core.accounting.vat_rates import (
     EU_COUNTRIES,
     VAT_RATES,
     canonical_rate,

@@ -8,11 +8,11 @@ from datetime import date, timedelta
 
 import pytest
 
+from core.periods import SalesPeriod
 from demo.environment import DEMO_ENV, SHOPIFY_SHOPS, seed_for
 from demo.seeding import shopify_app, square_app
-from resources.emulators.generator import expected_frames, generate_day
-from resources.emulators.server import serve
-from resources.sources.base import SalesPeriod
+from emulators.generator import expected_frames, generate_day
+from emulators.server import serve
 from resources.sources.shopify import ShopifySource
 from resources.sources.square import SquareSource
 from resources.tenants import load_registry

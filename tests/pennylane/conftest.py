@@ -11,8 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from resources.emulators.pennylane import PennylaneEmulator, create_app
-from resources.emulators.server import ServerThread, serve
+from emulators.pennylane import PennylaneEmulator, create_app
+from emulators.server import ServerThread, serve
 from resources.http import RetryPolicy
 from resources.pennylane import PennylaneClient
 

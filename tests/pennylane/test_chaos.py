@@ -13,7 +13,7 @@ from decimal import Decimal
 
 import pytest
 
-from resources.errors import TransientError
+from core.errors import TransientError
 from resources.http import RetryPolicy
 from resources.posting import EntryDraft, post_entry_exactly_once
 from tests.pennylane.posting_helpers import days, draft, tenant, warehouse

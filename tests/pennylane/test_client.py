@@ -8,7 +8,7 @@ import time
 import httpx
 import pytest
 
-from resources.errors import MappingError
+from core.errors import MappingError
 from resources.pennylane import (
     PennylaneAmbiguousWriteError,
     PennylaneDataError,

@@ -9,8 +9,8 @@ import time
 import httpx
 import pytest
 
-from resources.emulators.pennylane import create_app
-from resources.emulators.server import serve
+from emulators.pennylane import create_app
+from emulators.server import serve
 
 
 def _api(emu, token):
@@ -132,7 +132,7 @@ def test_state_survives_a_restart_and_summary_cli(tmp_path):
     with serve(again) as srv:
         r = httpx.get(srv.url + "/api/external/v2/ledger_entries", headers={"Authorization": "Bearer t"})
         assert [e["piece_number"] for e in r.json()["items"]] == ["S20260302-abc"]
-    out = subprocess.run([sys.executable, "-m", "resources.emulators.pennylane", "summary", "--db", str(db)],
+    out = subprocess.run([sys.executable, "-m", "emulators.pennylane", "summary", "--db", str(db)],
                          capture_output=True, text=True, check=True).stdout
     assert "Épicerie Fine" in out
     assert "2026-03-02  S20260302-abc        VT            9.90     2 lines  balanced  Ventes 2026-03-02" in out

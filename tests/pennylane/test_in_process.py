@@ -2,8 +2,8 @@
 
 from datetime import date
 
-from resources.emulators.pennylane import create_app
-from resources.emulators.server import InProcessTransport
+from emulators.pennylane import create_app
+from emulators.server import InProcessTransport
 from resources.pennylane import PennylaneClient
 from resources.posting import EntryDraft, EntryLine, post_entry_exactly_once
 from resources.tenants import TenantConfig

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from resources.errors import SourceDataError
+from core.errors import SourceDataError
 from resources.posting import (
     EntryLine,
     deterministic_piece_number,

@@ -48,10 +48,10 @@ import dataclasses  # noqa: E402
 import uuid  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
 
-from resources.emulators.chift import ChiftEmulatorState  # noqa: E402
-from resources.emulators.chift import create_app as create_chift_app  # noqa: E402
-from resources.emulators.pennylane import PennylaneEmulator  # noqa: E402
-from resources.emulators.server import serve  # noqa: E402
+from emulators.chift import ChiftEmulatorState  # noqa: E402
+from emulators.chift import create_app as create_chift_app  # noqa: E402
+from emulators.pennylane import PennylaneEmulator  # noqa: E402
+from emulators.server import serve  # noqa: E402
 from resources.pennylane import PennylaneResource  # noqa: E402
 from resources.tenants import TenantRegistryResource  # noqa: E402
 from resources.warehouse import WarehouseResource  # noqa: E402

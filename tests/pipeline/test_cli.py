@@ -10,9 +10,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from emulators.generator import generate_day
+from emulators.server import free_port
 from pipelines.cli import main
-from resources.emulators.generator import generate_day
-from resources.emulators.server import free_port
 from tests.pipeline.test_sales_e2e import DAY, _day_with_unknown_rate
 
 REPO = Path(__file__).resolve().parents[2]

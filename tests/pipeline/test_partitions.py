@@ -2,13 +2,8 @@ from datetime import date
 
 import pytest
 
-from pipelines.partitions import (
-    NotAPeriodStart,
-    last_complete_period_key,
-    period_keys,
-    sales_period,
-    split_key,
-)
+from core.periods import NotAPeriodStart, last_complete_period_key, period_keys, sales_period
+from pipelines.partitions import split_key
 from resources.tenants import TenantConfig
 from tests.pipeline.tenant_files import tenant_doc
 

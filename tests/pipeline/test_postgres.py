@@ -9,8 +9,8 @@ import dagster as dg
 import pytest
 import sqlalchemy as sa
 
+from emulators.generator import generate_day
 from pipelines.partitions import TENANT_DIMENSION
-from resources.emulators.generator import generate_day
 from resources.warehouse import Warehouse
 from tests.pipeline.test_sales_e2e import DAY, net_by_account
 

@@ -12,9 +12,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from pipelines.accounting.payment_methods import resolve_method
-from pipelines.alerts import partition_failure_alerts
-from resources.emulators.generator import (
+from core.accounting.payment_methods import resolve_method
+from emulators.generator import (
     SimDay,
     SimLine,
     SimLocation,
@@ -23,7 +22,8 @@ from resources.emulators.generator import (
     expected_frames,
     generate_day,
 )
-from resources.emulators.server import serve
+from emulators.server import serve
+from pipelines.alerts import partition_failure_alerts
 from resources.tenants import get_tenant
 
 DAY = date(2026, 11, 20)

@@ -13,9 +13,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from emulators.generator import generate_day
+from emulators.server import serve
 from pipelines.sales.automation import toporder_inbox_sensor
-from resources.emulators.generator import generate_day
-from resources.emulators.server import serve
 from resources.sources.toporder import activate, write_closure_file
 from resources.sources.toporder_files import closure_from_simday
 from resources.tenants import get_tenant

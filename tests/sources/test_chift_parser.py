@@ -9,8 +9,8 @@ from decimal import Decimal
 
 import pytest
 
-from resources.errors import SourceDataError
-from resources.sources.base import SalesPeriod
+from core.errors import SourceDataError
+from core.periods import SalesPeriod
 from resources.sources.chift import ChiftReference, parse_closure, parse_orders, to_cents
 from resources.tenants import TenantConfig
 

@@ -8,12 +8,12 @@ from datetime import date, timedelta
 import httpx
 import pytest
 
-from resources.emulators.chift import ChiftEmulatorState, create_app
-from resources.emulators.generator import expected_frames, frame_differences, generate_day
-from resources.emulators.server import serve
-from resources.errors import MappingError, TransientError
+from core.errors import MappingError, TransientError
+from core.periods import SalesPeriod
+from emulators.chift import ChiftEmulatorState, create_app
+from emulators.generator import expected_frames, frame_differences, generate_day
+from emulators.server import serve
 from resources.http import RetryPolicy
-from resources.sources.base import SalesPeriod
 from resources.sources.chift import ChiftSource
 from resources.tenants import TenantConfig
 
@@ -241,7 +241,7 @@ def test_the_spec_validator_flags_requests_outside_the_chift_spec(chift_validato
 def test_a_multi_day_period_reads_every_days_closure_and_orders(state, server, chift_validator):
     import pandas as pd
 
-    from resources.emulators.generator import sort_canonical
+    from emulators.generator import sort_canonical
 
     days = [generate_day("shop", DAY + timedelta(days=i), seed=6, n_orders=15) for i in range(3)]
     for d in days:

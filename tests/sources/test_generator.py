@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from pipelines.accounting.frames import ClosureTotals, Payments, SalesLines
-from resources.emulators.generator import (
+from core.frames import ClosureTotals, Payments, SalesLines
+from emulators.generator import (
     UNKNOWN_METHODS,
     expected_frames,
     generate_day,

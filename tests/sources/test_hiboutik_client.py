@@ -8,12 +8,12 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import pytest
 
-from resources.emulators.generator import expected_frames, frame_differences, generate_day
-from resources.emulators.hiboutik import HiboutikState, create_app, load_simday
-from resources.emulators.server import serve
-from resources.errors import MappingError
+from core.errors import MappingError
+from core.periods import SalesPeriod
+from emulators.generator import expected_frames, frame_differences, generate_day
+from emulators.hiboutik import HiboutikState, create_app, load_simday
+from emulators.server import serve
 from resources.http import RetryPolicy
-from resources.sources.base import SalesPeriod
 from resources.sources.hiboutik import HiboutikSource
 from resources.tenants import TenantConfig
 from tests.harness import load_sibling

@@ -17,8 +17,8 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from resources.emulators.hiboutik import HiboutikState, create_app
-from resources.emulators.server import serve
+from emulators.hiboutik import HiboutikState, create_app
+from emulators.server import serve
 from resources.http import RetryPolicy
 from resources.sources.hiboutik import HiboutikSource
 from tests.harness import load_sibling, run_source_day, tenant_config

@@ -16,8 +16,8 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from pipelines.accounting.frames import PAYMENT_COLUMNS, SALES_LINE_COLUMNS, make_frame
-from resources.errors import SourceDataError
+from core.errors import SourceDataError
+from core.frames import PAYMENT_COLUMNS, SALES_LINE_COLUMNS, make_frame
 from resources.sources.hiboutik import open_sales_of_day, parse_day
 from resources.tenants import TenantConfig
 

@@ -7,12 +7,12 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from resources.emulators.generator import expected_frames, frame_differences, generate_day
-from resources.emulators.lightspeed import LightspeedState, create_app, sales_from_simday
-from resources.emulators.server import serve
-from resources.errors import MappingError
+from core.errors import MappingError
+from core.periods import SalesPeriod
+from emulators.generator import expected_frames, frame_differences, generate_day
+from emulators.lightspeed import LightspeedState, create_app, sales_from_simday
+from emulators.server import serve
 from resources.http import RetryPolicy
-from resources.sources.base import SalesPeriod
 from resources.sources.lightspeed import LightspeedSource
 from resources.tenants import TenantConfig
 from tests.harness import load_sibling

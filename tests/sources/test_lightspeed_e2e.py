@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from resources.emulators.lightspeed import LightspeedState, create_app
-from resources.emulators.server import serve
+from emulators.lightspeed import LightspeedState, create_app
+from emulators.server import serve
 from resources.http import RetryPolicy
 from resources.sources.lightspeed import LightspeedSource
 from tests.harness import load_sibling, run_source_day, tenant_config

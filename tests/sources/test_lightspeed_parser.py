@@ -12,8 +12,8 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from pipelines.accounting.frames import PAYMENT_COLUMNS, SALES_LINE_COLUMNS, make_frame
-from resources.errors import SourceDataError
+from core.errors import SourceDataError
+from core.frames import PAYMENT_COLUMNS, SALES_LINE_COLUMNS, make_frame
 from resources.sources.lightspeed import parse_business_days, rate_from_multiplier, to_cents
 from resources.tenants import TenantConfig
 

@@ -20,9 +20,9 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import pytest
 
-from resources.emulators.server import serve
-from resources.emulators.shopify import ShopifyState, create_app
-from resources.sources.base import SalesPeriod
+from core.periods import SalesPeriod
+from emulators.server import serve
+from emulators.shopify import ShopifyState, create_app
 from resources.sources.shopify import ShopifySource, parse_shopify_day
 from resources.tenants import TenantConfig
 

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import copy
 
-from resources.emulators.server import serve
-from resources.emulators.shopify import ShopifyState, create_app
+from emulators.server import serve
+from emulators.shopify import ShopifyState, create_app
 from tests.harness import load_sibling, run_source_day, tenant_config
 
 day_mod = load_sibling(__file__, "test_shopify_day.py", "shopify_day_e2e")

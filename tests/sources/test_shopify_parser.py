@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from resources.emulators.server import serve
-from resources.emulators.shopify import ShopifyState, create_app
-from resources.errors import MappingError, SourceDataError
+from core.errors import MappingError, SourceDataError
+from emulators.server import serve
+from emulators.shopify import ShopifyState, create_app
 from resources.sources.shopify import CallLimitPacer, ShopifyClient, parse_shopify_day, prorate
 from tests.harness import load_sibling
 

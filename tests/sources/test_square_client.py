@@ -16,10 +16,10 @@ from openapi_core import Config, OpenAPI
 from openapi_core.datatypes import RequestParameters
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
-from resources.emulators.server import serve
-from resources.emulators.square import SquareState, build_order, build_refund, create_app
+from core.periods import SalesPeriod
+from emulators.server import serve
+from emulators.square import SquareState, build_order, build_refund, create_app
 from resources.http import RetryPolicy
-from resources.sources.base import SalesPeriod
 from resources.sources.square import SquareSource
 from resources.tenants import TenantConfig
 
@@ -313,7 +313,7 @@ def test_emulator_enforces_square_rules():
 
 
 def test_bad_token_is_a_mapping_error_naming_the_scopes(spec_checked, monkeypatch):
-    from resources.errors import MappingError
+    from core.errors import MappingError
 
     hooks, _ = spec_checked
     monkeypatch.setenv("SQUARE_TEST_TOKEN", "wrong")

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from resources.emulators.server import serve
-from resources.emulators.square import create_app
+from emulators.server import serve
+from emulators.square import create_app
 from resources.http import RetryPolicy
 from resources.sources.square import SquareSource
 from tests.harness import load_sibling, run_source_day, tenant_config

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from resources.emulators.generator import expected_frames, generate_day
-from resources.emulators.server import serve
-from resources.emulators.square import SquareState, create_app, seed_from_simday
+from core.periods import SalesPeriod
+from emulators.generator import expected_frames, generate_day
+from emulators.server import serve
+from emulators.square import SquareState, create_app, seed_from_simday
 from resources.http import RetryPolicy
-from resources.sources.base import SalesPeriod
 from resources.sources.square import SquareSource
 from resources.tenants import TenantConfig
 

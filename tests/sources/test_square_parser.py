@@ -12,7 +12,7 @@ import json
 
 import pytest
 
-from resources.errors import SourceDataError
+from core.errors import SourceDataError
 from resources.sources.square import ParseContext, allocate, parse_day, parse_order, parse_refund
 
 
@@ -158,7 +158,7 @@ def test_two_taxes_on_one_line_is_a_source_error():
 
 
 def test_parse_day_frames_are_valid_canonical_frames(examples):
-    from pipelines.accounting.frames import PAYMENT_COLUMNS, SALES_LINE_COLUMNS
+    from core.frames import PAYMENT_COLUMNS, SALES_LINE_COLUMNS
 
     day = parse_day(usd(), [examples["PayOrderResponse"]["order"]], [], {})
     assert {c: str(t) for c, t in day.sales_lines.dtypes.items()} == SALES_LINE_COLUMNS

@@ -15,9 +15,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from resources.emulators.server import free_port, serve
-from resources.errors import MappingError, SourceDataError
-from resources.sources.base import SalesPeriod
+from core.errors import MappingError, SourceDataError
+from core.periods import SalesPeriod
+from emulators.server import free_port, serve
 from resources.sources.toporder import (
     BEFORE_ACTIVATION_NOTICE,
     InboxFile,
@@ -371,7 +371,7 @@ def test_closure_from_sales_writes_a_consistent_file_for_the_generator_free_path
 
 
 def test_a_generated_day_goes_through_the_inbox_to_its_ground_truth(wh, inbox):
-    from resources.emulators.generator import expected_frames, frame_differences, generate_day
+    from emulators.generator import expected_frames, frame_differences, generate_day
 
     zinc = make_tenant()
     act = activate(wh, zinc, activated_on=date(2026, 3, 10))

@@ -13,7 +13,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipelines.accounting.frames import (
+from core.errors import SourceDataError
+from core.frames import (
     CLOSURE_COLUMNS,
     PAYMENT_COLUMNS,
     SALES_LINE_COLUMNS,
@@ -22,8 +23,7 @@ from pipelines.accounting.frames import (
     SalesLines,
     make_frame,
 )
-from resources.emulators.generator import expected_frames, frame_differences, generate_day
-from resources.errors import SourceDataError
+from emulators.generator import expected_frames, frame_differences, generate_day
 from resources.sources.toporder import closure_from_simday, french_vat_rates, parse_closure
 from resources.tenants import TenantConfig
 

@@ -20,9 +20,9 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import pytest
 
-from resources.emulators.server import serve
-from resources.emulators.woocommerce import WooState, create_app
-from resources.sources.base import SalesPeriod
+from core.periods import SalesPeriod
+from emulators.server import serve
+from emulators.woocommerce import WooState, create_app
 from resources.sources.woocommerce import WooCommerceSource, parse_woocommerce_day
 from resources.tenants import TenantConfig
 

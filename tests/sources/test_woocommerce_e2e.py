@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import copy
 
-from resources.emulators.server import serve
-from resources.emulators.woocommerce import WooState, create_app
+from emulators.server import serve
+from emulators.woocommerce import WooState, create_app
 from tests.harness import load_sibling, run_source_day, tenant_config
 
 day_mod = load_sibling(__file__, "test_woocommerce_day.py", "woo_day_e2e")

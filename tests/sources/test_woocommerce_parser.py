@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from resources.emulators.server import serve
-from resources.emulators.woocommerce import WooState, create_app
-from resources.errors import MappingError, SourceDataError
+from core.errors import MappingError, SourceDataError
+from emulators.server import serve
+from emulators.woocommerce import WooState, create_app
 from resources.sources.woocommerce import WooCommerceClient, parse_woocommerce_day, percent
 from tests.harness import load_sibling
 

@@ -7,13 +7,13 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from resources.emulators.generator import expected_frames, generate_day
-from resources.emulators.server import serve
-from resources.emulators.zelty import ZeltyState, create_app, load_simday
-from resources.errors import MappingError
+from core.errors import MappingError
+from core.periods import SalesPeriod
+from emulators.generator import expected_frames, generate_day
+from emulators.server import serve
+from emulators.zelty import ZeltyState, create_app, load_simday
 from resources.http import RetryPolicy
 from resources.sources import zelty as zelty_module
-from resources.sources.base import SalesPeriod
 from resources.sources.zelty import ZeltySource
 from resources.tenants import TenantConfig
 from tests.harness import load_sibling

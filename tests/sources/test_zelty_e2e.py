@@ -16,8 +16,8 @@ Debits 37.59 = credits 27.44 + 4.50 + 2.75 + 0.90 + 2.00.
 
 from __future__ import annotations
 
-from resources.emulators.server import serve
-from resources.emulators.zelty import ZeltyState, create_app
+from emulators.server import serve
+from emulators.zelty import ZeltyState, create_app
 from resources.http import RetryPolicy
 from resources.sources.zelty import ZeltySource
 from tests.harness import load_sibling, run_source_day, tenant_config

@@ -16,8 +16,8 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from pipelines.accounting.frames import PAYMENT_COLUMNS, SALES_LINE_COLUMNS, make_frame
-from resources.errors import SourceDataError
+from core.errors import SourceDataError
+from core.frames import PAYMENT_COLUMNS, SALES_LINE_COLUMNS, make_frame
 from resources.sources.zelty import parse_closure_day, rate_from_hundredths
 from resources.tenants import TenantConfig
 

@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from resources.emulators.server import serve
-from resources.emulators.zettle import ASSERTION_GRANT, ZettleState, build_purchase, create_app
-from resources.errors import MappingError
+from core.errors import MappingError
+from core.periods import SalesPeriod
+from emulators.server import serve
+from emulators.zettle import ASSERTION_GRANT, ZettleState, build_purchase, create_app
 from resources.http import RetryPolicy
-from resources.sources.base import SalesPeriod
 from resources.sources.zettle import ZettleSource
 from resources.tenants import TenantConfig
 

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from resources.emulators.server import serve
-from resources.emulators.zettle import create_app
+from emulators.server import serve
+from emulators.zettle import create_app
 from resources.http import RetryPolicy
 from resources.sources.zettle import ZettleSource
 from tests.harness import load_sibling, run_source_day, tenant_config

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from pipelines.stock.levels import levels_at
-from pipelines.stock.movements import (
+from core.stock.levels import levels_at
+from core.stock.movements import (
     DocLine,
     Movement,
     StockDocument,

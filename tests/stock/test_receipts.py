@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from core.errors import SourceDataError
 from pipelines.stock.receipts import import_receipts_csv, parse_receipts_csv, receipt_pdf
 from pipelines.stock.sync import compute_levels, update_movements
-from resources.errors import SourceDataError
 from resources.stock.store import StockStore
 from resources.tenants import TenantConfig
 from resources.warehouse import Warehouse

@@ -28,12 +28,12 @@ from pandas.api.types import infer_dtype
 from pandas.arrays import StringArray
 from pandera.typing import Series
 
-from pipelines.accounting.frames import LINE_KINDS, SalesLines
-from pipelines.accounting.vat_rates import canonical_rate, taxation_for
-from resources.tenants import ACCOUNT_RE, TenantConfig
+from core.accounting.vat_rates import canonical_rate, taxation_for
+from core.frames import LINE_KINDS, SalesLines
+from core.tenants import ACCOUNT_RE, TenantConfig
 
 if TYPE_CHECKING:
-    from pipelines.accounting.mapping import MappedEntry
+    from core.accounting.mapping import MappedEntry
 
 FAILURE_COLUMNS = ["order_id", "line_id", "field", "value", "reason"]
 JOURNAL_LINE_KINDS = (
@@ -320,7 +320,7 @@ def check_vat_rates_known(
     """Every taxed line's VAT rate is in force for its taxation country on ``on`` (.. ``until``).
 
     The taxation country is the tenant's, or the delivery country for an EU distance sale the
-    tenant has OSS accounts for (see :func:`pipelines.accounting.vat_rates.taxation_for`).
+    tenant has OSS accounts for (see :func:`core.accounting.vat_rates.taxation_for`).
     Gift-card lines carry no VAT and are not checked. Malformed rates fail the schema first.
     """
     rows = schema_failures(SalesLines, sales_lines, id_columns=("order_id", "line_id")).to_dict("records")

@@ -15,6 +15,7 @@ sum(payments.tip_cents)``. A violation is a *source* error, found by the mapping
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 import numpy as np
@@ -174,3 +175,23 @@ class ClosureTotals(pa.DataFrameModel):
 
     class Config:
         strict = True
+
+
+@dataclass
+class SourceDay:
+    """One period's sales for one tenant, in canonical frames."""
+
+    sales_lines: pd.DataFrame = field(default_factory=lambda: empty_frame(SALES_LINE_COLUMNS))
+    payments: pd.DataFrame = field(default_factory=lambda: empty_frame(PAYMENT_COLUMNS))
+    closure_totals: pd.DataFrame = field(default_factory=lambda: empty_frame(CLOSURE_COLUMNS))
+    # False while the source says the day is not final (closure open, completeness flag off).
+    complete: bool = True
+    waiting_reason: str | None = None
+    # Free-text facts worth showing in the materialization metadata.
+    notes: list[str] = field(default_factory=list)
+    # Where the data came from (URL, file path), for traceability.
+    origin: str = ""
+
+    @property
+    def payment_methods_seen(self) -> list[str]:
+        return sorted(set(self.payments["method"].astype(str))) if len(self.payments) else []

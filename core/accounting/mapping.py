@@ -56,7 +56,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import numpy as np
 import pandas as pd
 
-from pipelines.accounting.checks import (
+from core.accounting.checks import (
     FAILURE_COLUMNS,
     JOURNAL_LINE_COLUMNS,
     JOURNAL_LINE_KINDS,
@@ -66,7 +66,10 @@ from pipelines.accounting.checks import (
     schema_failures,
     text_array,
 )
-from pipelines.accounting.frames import (
+from core.accounting.payment_methods import resolve_method
+from core.accounting.vat_rates import Taxation, canonical_rate, format_rate_fr, taxation_for
+from core.errors import MappingError, SourceDataError
+from core.frames import (
     CLOSURE_COLUMNS,
     PAYMENT_COLUMNS,
     SALES_LINE_COLUMNS,
@@ -75,10 +78,7 @@ from pipelines.accounting.frames import (
     SalesLines,
     empty_frame,
 )
-from pipelines.accounting.payment_methods import resolve_method
-from pipelines.accounting.vat_rates import Taxation, canonical_rate, format_rate_fr, taxation_for
-from resources.errors import MappingError, SourceDataError
-from resources.tenants import ACCOUNT_RE, TenantConfig
+from core.tenants import ACCOUNT_RE, TenantConfig
 
 TAXED_KINDS = ("item", "shipping", "fee", "service_charge", "discount")
 _KIND_ORDER = {kind: i for i, kind in enumerate(JOURNAL_LINE_KINDS)}
@@ -101,7 +101,7 @@ class EntryInfo:
 class MappedEntry:
     """The journal entry (or entries, per location) of one tenant-period, ready to post.
 
-    ``lines`` has the columns of :data:`pipelines.accounting.checks.JOURNAL_LINE_COLUMNS`
+    ``lines`` has the columns of :data:`core.accounting.checks.JOURNAL_LINE_COLUMNS`
     (the ``journal_lines`` warehouse dataset): ``entry_key, line_no, account, label,
     debit_cents, credit_cents, kind, source_key, vat_rate, country, mapped``.
     """

@@ -38,7 +38,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
-from resources.errors import SourceDataError
+from core.errors import SourceDataError
 
 KINDS = ("invoice", "credit_note", "purchasing_order", "shipping_order", "receipt")
 ORDER_KINDS = ("invoice", "purchasing_order")

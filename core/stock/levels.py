@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
-from pipelines.stock.movements import Movement
+from core.stock.movements import Movement
 
 LEVEL_COLUMNS = {
     "product": "string",

@@ -11,8 +11,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from resources.emulators.pennylane import vat_codes
-from resources.emulators.pennylane.app import (
+from emulators.pennylane import vat_codes
+from emulators.pennylane.app import (
     MAX_ENTRY_LINES,
     ApiError,
     Ctx,

@@ -1,7 +1,7 @@
 """CLI: ``serve`` the emulator on 127.0.0.1, or print a read-only ``summary`` of a state file.
 
-    python -m resources.emulators.pennylane serve --db pl.db --port 8765 --company TOKEN=Name ...
-    python -m resources.emulators.pennylane summary --db pl.db
+    python -m emulators.pennylane serve --db pl.db --port 8765 --company TOKEN=Name ...
+    python -m emulators.pennylane summary --db pl.db
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m resources.emulators.pennylane")
+    parser = argparse.ArgumentParser(prog="python -m emulators.pennylane")
     sub = parser.add_subparsers(dest="cmd", required=True)
     serve = sub.add_parser("serve", help="run the emulator (uvicorn) on 127.0.0.1")
     serve.add_argument("--db", required=True, type=Path)
@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.cmd == "serve":
         import uvicorn
 
-        from resources.emulators.pennylane.app import create_app
+        from emulators.pennylane.app import create_app
 
         app = create_app(args.db, validate_spec=args.spec, rate_limit=not args.no_rate_limit)
         for item in args.company:
@@ -44,8 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.db.exists():
         print(f"no emulator state at {args.db}", file=sys.stderr)
         return 1
-    from resources.emulators.pennylane.admin import summary
-    from resources.emulators.pennylane.store import Store
+    from emulators.pennylane.admin import summary
+    from emulators.pennylane.store import Store
 
     store = Store(args.db, read_only=True)
     data = summary(store)

@@ -1,7 +1,7 @@
 """A vendor-neutral simulation of one business day of a French shop, restaurant, bakery or web shop.
 
 Every source emulator (Chift, Square, Shopify, ...) is seeded from the same :class:`SimDay`, and
-:func:`expected_frames` says which canonical frames (``pipelines.accounting.frames``) that day
+:func:`expected_frames` says which canonical frames (``core.frames``) that day
 must parse to. So a source parser is tested against an independent ground truth: the emulator
 renders the day in the vendor's shapes, the parser reads them back, and the result must equal
 ``expected_frames(day)`` to the cent.
@@ -32,14 +32,14 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from pipelines.accounting.frames import (
+from core.frames import (
     CLOSURE_COLUMNS,
     PAYMENT_COLUMNS,
     SALES_LINE_COLUMNS,
+    SourceDay,
     make_frame,
     normalize_rate,
 )
-from resources.sources.base import SourceDay
 
 Profile = Literal["restaurant", "shop", "bakery", "ecommerce"]
 UTC = ZoneInfo("UTC")

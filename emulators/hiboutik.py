@@ -28,8 +28,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from resources.emulators.generator import SimDay
-from resources.emulators.throttling import Throttled
+from emulators.generator import SimDay
+from emulators.throttling import Throttled
 
 SUMMARY_FIELDS = ("sale_id", "created_at", "completed_at", "store_id", "vendor_id", "unique_sale_id",
                   "customer_id", "currency", "total", "payment")

@@ -28,8 +28,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from resources.emulators.generator import SimDay, SimOrder
-from resources.emulators.throttling import Throttled
+from emulators.generator import SimDay, SimOrder
+from emulators.throttling import Throttled
 
 MAX_CLOSURES_LIMIT = 200
 

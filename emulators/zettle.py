@@ -35,7 +35,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from resources.emulators.generator import vat_of_gross
+from emulators.generator import vat_of_gross
 
 ASSERTION_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 

@@ -38,7 +38,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from resources.emulators.generator import vat_of_gross
+from emulators.generator import vat_of_gross
 
 MAX_LIMIT = 250
 INVALID_TOKEN = "[API] Invalid API key or access token (unrecognized login or wrong password)"

@@ -35,7 +35,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from resources.tenants import AccountingConfig
+from core.tenants import AccountingConfig
 
 CASH_ACCOUNT = "530"
 CARD_ACCOUNT = "5115"

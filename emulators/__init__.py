@@ -2,6 +2,6 @@
 
 Each emulator is an ASGI app (Starlette) speaking the vendor's documented API: real paths,
 parameters, field names, pagination, error bodies and rate limits. The same app runs in-process
-(through ``httpx.ASGITransport``) or over a real socket (:func:`resources.emulators.server.serve`), so the client code
+(through ``httpx.ASGITransport``) or over a real socket (:func:`emulators.server.serve`), so the client code
 that talks to the emulator is exactly the production client code; only the base URL differs.
 """

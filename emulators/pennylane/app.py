@@ -37,10 +37,10 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
-from resources.emulators.pennylane import vat_codes
-from resources.emulators.pennylane.query import QueryError, decode_cursor, encode_cursor, paginate
-from resources.emulators.pennylane.spec_check import SpecChecker, Violation
-from resources.emulators.pennylane.store import CHANGELOG_RESOURCES, Store, iso, parse_ts
+from emulators.pennylane import vat_codes
+from emulators.pennylane.query import QueryError, decode_cursor, encode_cursor, paginate
+from emulators.pennylane.spec_check import SpecChecker, Violation
+from emulators.pennylane.store import CHANGELOG_RESOURCES, Store, iso, parse_ts
 
 PREFIX = "/api/external/v2"
 MAX_ENTRY_LINES = 1000
@@ -211,7 +211,7 @@ class PennylaneEmulator:
         self.stats = {"requests": 0, "throttled": 0, "faults_triggered": 0, "by_operation": {}}
         self._lock = threading.Lock()
         self.routes: list[tuple[str, re.Pattern[str], str, Handler]] = []
-        from resources.emulators.pennylane import handlers
+        from emulators.pennylane import handlers
 
         handlers.register(self)
 
@@ -239,7 +239,7 @@ class PennylaneEmulator:
         request = Request(scope, receive)
         path = scope["path"]
         if path.startswith("/_emulator"):
-            from resources.emulators.pennylane.admin import handle_admin
+            from emulators.pennylane.admin import handle_admin
 
             response = await handle_admin(self, request)
             await response(scope, receive, send)

@@ -11,7 +11,7 @@ Served, as documented in the vendor OpenAPI (``financial-api``, api-docs.lsk.lig
 - Rate limiting is not documented for K-Series; like the other Lightspeed APIs the emulator answers
   429 with ``Retry-After`` (seconds) when told to (:meth:`LightspeedState.throttle_next`).
 
-State is seeded either from a vendor-neutral :class:`~resources.emulators.generator.SimDay`
+State is seeded either from a vendor-neutral :class:`~emulators.generator.SimDay`
 (:func:`sales_from_simday`) or from hand-written vendor payloads (:meth:`LightspeedState.put_day`).
 """
 
@@ -29,8 +29,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from resources.emulators.generator import SimDay, SimOrder
-from resources.emulators.throttling import Throttled
+from emulators.generator import SimDay, SimOrder
+from emulators.throttling import Throttled
 
 
 def money(cents: int) -> str:

@@ -31,12 +31,12 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from pipelines.accounting.frames import normalize_rate
+from core.frames import normalize_rate
 
 
 def canonical_rate(rate: object) -> str:
     """A rate already in percent → its shortest exact text (``"5.50"`` → ``"5.5"``): this is
-    :func:`pipelines.accounting.frames.normalize_rate`, which never reads 0.9 % as a fraction."""
+    :func:`core.frames.normalize_rate`, which never reads 0.9 % as a fraction."""
     if type(rate) is str:  # the canonical frames' case: a few distinct texts, parsed once each
         return _canonical_text(rate)
     return normalize_rate(rate)

@@ -38,7 +38,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 # Square rounds the VAT of INCLUSIVE taxes half away from zero, as the generator does.
-from resources.emulators.generator import vat_of_gross
+from emulators.generator import vat_of_gross
 
 DEFAULT_TOKEN = "EAAAl-square-emulator-token"
 
@@ -419,7 +419,7 @@ def _tender_type(method: str) -> str:
 
 
 def seed_from_simday(state: SquareState, simday: Any, *, currency: str = "EUR") -> None:
-    """Add the vendor-neutral generator's day (``resources.emulators.generator.SimDay``) as Square
+    """Add the vendor-neutral generator's day (``emulators.generator.SimDay``) as Square
     orders (sales) and PaymentRefunds (refunds, against the order they refund).
 
     Duck-typed on the generator's documented fields so this module does not depend on it. Each

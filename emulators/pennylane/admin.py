@@ -25,8 +25,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from resources.emulators.pennylane import vat_codes
-from resources.emulators.pennylane.store import Store, iso
+from emulators.pennylane import vat_codes
+from emulators.pennylane.store import Store, iso
 
 
 def summary(store: Store) -> dict[str, Any]:

@@ -17,7 +17,7 @@ Chift's spec documents no rate limit; the emulator has an optional one (``rate_l
 per ``rate_window`` seconds → 429 with ``Retry-After``) so that clients prove they absorb one.
 ``inject_fault`` makes the next matching requests fail (502, 500, 429...) for retry tests.
 
-The state is seeded from generator days (:mod:`resources.emulators.generator`):
+The state is seeded from generator days (:mod:`emulators.generator`):
 ``state.add_day(consumer_id, simday, closure_status="closed")``.
 
 Where the spec is silent the emulator chooses, and the client must not depend on the choice:
@@ -45,8 +45,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from pipelines.accounting.frames import normalize_rate
-from resources.emulators.generator import SimDay, SimOrder, generate_day
+from core.frames import normalize_rate
+from emulators.generator import SimDay, SimOrder, generate_day
 
 TOKEN_TTL_SECONDS = 1800
 MAX_PAGE_SIZE = 100
@@ -395,7 +395,7 @@ def _page(request: Request, items: list[dict]) -> JSONResponse:
 
 
 def create_app(state: ChiftEmulatorState) -> Starlette:
-    """The ASGI app serving ``state`` (use with ``resources.emulators.server.serve``)."""
+    """The ASGI app serving ``state`` (use with ``emulators.server.serve``)."""
 
     async def gate(request: Request, *, auth: bool = True) -> Response | None:
         state.requests.append((request.method, request.url.path, dict(request.query_params)))

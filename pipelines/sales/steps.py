@@ -17,24 +17,20 @@ from typing import Any
 import pandas as pd
 import pandera.errors
 
-from pipelines.accounting.checks import (
-    CheckOutcome,
-    check_accounts_mapped,
-    check_balanced,
-    check_vat_rates_known,
-)
-from pipelines.accounting.frames import (
+from core.accounting.checks import CheckOutcome, check_accounts_mapped, check_balanced, check_vat_rates_known
+from core.accounting.mapping import MappedEntry, map_period
+from core.errors import MappingError, SourceDataError, SyncError, error_class_of
+from core.frames import (
     CLOSURE_COLUMNS,
     PAYMENT_COLUMNS,
     SALES_LINE_COLUMNS,
     ClosureTotals,
     Payments,
     SalesLines,
+    SourceDay,
     make_frame,
 )
-from pipelines.accounting.mapping import MappedEntry, map_period
-from pipelines.partitions import sales_period
-from resources.errors import MappingError, SourceDataError, SyncError, error_class_of
+from core.periods import SalesPeriod, sales_period
 from resources.posting import (
     EntryDraft,
     EntryLine,
@@ -43,7 +39,7 @@ from resources.posting import (
     post_entry_exactly_once,
 )
 from resources.sources import build_source
-from resources.sources.base import SalesPeriod, SalesSource, SourceDay
+from resources.sources.base import SalesSource
 from resources.tenants import TenantConfig
 from resources.warehouse import Warehouse
 

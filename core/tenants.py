@@ -1,0 +1,232 @@
+"""Tenant configuration models (pure): what one tenant file says, validated with pydantic.
+
+A tenant is one company (name + SIRET) with one sales source and one Pennylane company. An
+accounting firm holding many clients simply has one file per client company.
+
+Secrets never live in these files: credentials are *names of environment variables*
+(``token_env: PENNYLANE_TOKEN_ACME``), resolved at run time by :func:`resources.tenants.secret`.
+Every base URL is configurable so that staging endpoints and the emulators can be used.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from stdnum.fr import siret as stdnum_siret
+
+SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+ENV_NAME_RE = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+ACCOUNT_RE = re.compile(r"^[0-9][0-9A-Z]{2,14}$")
+
+SourceType = Literal[
+    "chift", "toporder", "shopify", "woocommerce", "square", "zettle", "lightspeed", "hiboutik", "zelty"
+]
+DEFAULT_PENNYLANE_URL = "https://app.pennylane.com/api/external/v2"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_account(value: str, where: str) -> str:
+    value = str(value).strip()
+    if not ACCOUNT_RE.match(value):
+        raise ValueError(f"{where}: {value!r} is not a ledger account number (digits, PCG class first)")
+    return value
+
+
+def _check_accounts(mapping: dict[str, str], where: str) -> dict[str, str]:
+    return {str(k): _check_account(v, f"{where}[{k!r}]") for k, v in mapping.items()}
+
+
+class SourceConfig(_Strict):
+    """Where the sales come from. ``credentials`` maps a credential name to an env var *name*."""
+
+    type: SourceType
+    base_url: str | None = None
+    credentials: dict[str, str] = Field(default_factory=dict)
+    # Source-specific options (Chift consumer id and connection id, Shopify shop domain,
+    # location ids, Toporder inbox identifier...). Documented per source in the README.
+    settings: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("credentials")
+    @classmethod
+    def _env_names_only(cls, v: dict[str, str]) -> dict[str, str]:
+        for key, env_name in v.items():
+            if not ENV_NAME_RE.match(str(env_name)):
+                raise ValueError(
+                    f"credentials.{key} must be the NAME of an environment variable "
+                    f"(e.g. SHOP_TOKEN), not a secret value"
+                )
+        return v
+
+
+class PennylaneConfig(_Strict):
+    base_url: str = DEFAULT_PENNYLANE_URL
+    token_env: str
+    journal_code: str = "VT"
+    journal_label: str = "Ventes"
+    create_missing_accounts: bool = True
+
+    @field_validator("token_env")
+    @classmethod
+    def _env_name(cls, v: str) -> str:
+        if not ENV_NAME_RE.match(v):
+            raise ValueError("pennylane.token_env must be the NAME of an environment variable")
+        return v
+
+    @field_validator("journal_code")
+    @classmethod
+    def _journal_code(cls, v: str) -> str:
+        if not re.fullmatch(r"[A-Z]{2,5}", v):
+            raise ValueError("pennylane.journal_code must be 2 to 5 capital letters (Pennylane rule)")
+        return v
+
+
+class CountryAccounts(_Strict):
+    """OSS: accounts for sales to consumers in another EU country."""
+
+    sales_account: str
+    vat_account: str
+    # Optional per-rate overrides inside that country, e.g. {"7": {"sales_account": ..}}.
+    by_rate: dict[str, dict[str, str]] = Field(default_factory=dict)
+
+    @field_validator("sales_account", "vat_account")
+    @classmethod
+    def _acc(cls, v: str) -> str:
+        return _check_account(v, "oss account")
+
+
+class AccountingConfig(_Strict):
+    """The accountant's mapping (DESIGN.md §5). Every account has a PCG default."""
+
+    sales_by: Literal["vat_rate", "category"] = "vat_rate"
+    # Payment method name EXACTLY as the source names it -> account.
+    payment_methods: dict[str, str] = Field(default_factory=dict)
+    other_payment_methods_account: str = "471"
+    strict: bool = False  # unknown payment methods / categories fail instead of warning
+    tips_account: str = "4286"
+    sales_accounts_by_rate: dict[str, str] = Field(default_factory=dict)
+    sales_accounts_by_category: dict[str, str] = Field(default_factory=dict)
+    default_sales_account: str = "707"
+    vat_account: str = "44571"
+    vat_accounts_by_rate: dict[str, str] = Field(default_factory=dict)
+    shipping_account: str | None = None  # default: goods' sales account (same VAT)
+    gift_card_liability_account: str = "4191"
+    oss: dict[str, CountryAccounts] = Field(default_factory=dict)  # key: ISO country code
+    rounding_tolerance_cents_per_line: int = Field(default=1, ge=0)
+    rounding_debit_account: str = "658"
+    rounding_credit_account: str = "758"
+    # E-commerce: orders are booked when placed, money when it moves (a card captured later, a bank
+    # transfer received days after). With this account (e.g. 411 "Clients") the day's difference
+    # between sales and money received is the change in customer receivables, booked there with a
+    # warning; without it, a difference beyond the rounding tolerance is a source error.
+    receivables_account: str | None = None
+    refunds_separate: bool = False
+    refunds_account: str | None = None  # e.g. 709 when refunds_separate
+    discounts_separate: bool = False
+    discounts_account: str = "709"
+    per_location: bool = False
+    waiting_deadline_hours: int = Field(default=48, ge=1)
+
+    @model_validator(mode="after")
+    def _accounts(self) -> AccountingConfig:
+        _check_accounts(self.payment_methods, "accounting.payment_methods")
+        _check_accounts(self.sales_accounts_by_rate, "accounting.sales_accounts_by_rate")
+        _check_accounts(self.sales_accounts_by_category, "accounting.sales_accounts_by_category")
+        _check_accounts(self.vat_accounts_by_rate, "accounting.vat_accounts_by_rate")
+        for name in (
+            "other_payment_methods_account", "tips_account", "default_sales_account", "vat_account",
+            "gift_card_liability_account", "rounding_debit_account", "rounding_credit_account",
+            "discounts_account",
+        ):
+            _check_account(getattr(self, name), f"accounting.{name}")
+        for name in ("shipping_account", "refunds_account", "receivables_account"):
+            if getattr(self, name) is not None:
+                _check_account(getattr(self, name), f"accounting.{name}")
+        return self
+
+
+class StockConfig(_Strict):
+    """Stock sync with Pennylane (seed 004); defaults are the seed's."""
+
+    enabled: bool = False
+    import_products: bool = True
+    import_services: bool = False
+    locations: list[str] = Field(default_factory=lambda: ["main"])
+    default_location: str = "main"
+    delivery_notes_update_on_hand: bool = False
+    credit_note_restocks: bool = False
+    send_receipts_as_supplier_invoices: bool = False
+    receipts_supplier_id: int | None = None
+    allow_backorders: bool = False
+
+    @model_validator(mode="after")
+    def _default_location_listed(self) -> StockConfig:
+        if self.default_location not in self.locations:
+            raise ValueError(f"stock.default_location {self.default_location!r} is not in stock.locations")
+        return self
+
+
+class AlertsConfig(_Strict):
+    """Extra alert routes for this tenant (apprise URLs or plain webhook URLs)."""
+
+    routes: list[str] = Field(default_factory=list)
+
+
+class TenantConfig(_Strict):
+    slug: str
+    name: str
+    siret: str
+    status: Literal["active", "disconnected"] = "active"
+    timezone: str = "Europe/Paris"
+    currency: str = "EUR"
+    country: str = "FR"
+    start_date: date
+    frequency: Literal["daily", "monthly"] = "daily"
+    source: SourceConfig
+    pennylane: PennylaneConfig
+    accounting: AccountingConfig = Field(default_factory=AccountingConfig)
+    stock: StockConfig = Field(default_factory=StockConfig)
+    alerts: AlertsConfig = Field(default_factory=AlertsConfig)
+
+    @field_validator("slug")
+    @classmethod
+    def _slug(cls, v: str) -> str:
+        if not SLUG_RE.match(v):
+            raise ValueError("slug must be lowercase letters, digits and dashes (a Dagster partition key)")
+        return v
+
+    @field_validator("siret")
+    @classmethod
+    def _siret(cls, v: str) -> str:
+        compact = stdnum_siret.compact(str(v))
+        if not stdnum_siret.is_valid(compact):
+            raise ValueError(f"SIRET {v!r} is not valid (14 digits with a valid Luhn key)")
+        return compact
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        from zoneinfo import ZoneInfo
+
+        ZoneInfo(v)  # raises on unknown zone
+        return v
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, v: str) -> str:
+        if not re.fullmatch(r"[A-Z]{3}", v):
+            raise ValueError("currency must be an ISO 4217 code")
+        return v
+
+    @property
+    def active(self) -> bool:
+        return self.status == "active"
+
+    @property
+    def siren(self) -> str:
+        return self.siret[:9]
