@@ -1,8 +1,8 @@
 """Blocking checks on a tenant-day's entry, shared by the mapping and the Dagster asset checks.
 
 Each check returns a :class:`CheckOutcome` whose ``failure_cases`` name the order, the line and
-the field at fault (the columns of :data:`FAILURE_COLUMNS`), because the reader of a failed
-check — the data team, the accountant, or the till (Toporder) — has to find the record to fix.
+the field at fault (:mod:`core.accounting.failures`), because the reader of a failed check — the
+data team, the accountant, or the till (Toporder) — has to find the record to fix.
 
 - :func:`check_balanced`        journal lines are well formed (pandera, lazy) and every entry
                                 balances to the cent. ERROR.
@@ -19,23 +19,21 @@ import functools
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pandas.api.types import infer_dtype
-from pandas.arrays import StringArray
 from pandera.typing import Series
 
+from core.accounting.entry import MappedEntry
+from core.accounting.failures import column_values, failure_frame
 from core.accounting.vat_rates import canonical_rate, taxation_for
 from core.frames import LINE_KINDS, SalesLines
+from core.money import cents_to_text
 from core.tenants import ACCOUNT_RE, TenantConfig
 
-if TYPE_CHECKING:
-    from core.accounting.mapping import MappedEntry
-
-FAILURE_COLUMNS = ["order_id", "line_id", "field", "value", "reason"]
 JOURNAL_LINE_KINDS = (
     "payment", "tip", "gift_card", "sales", "shipping", "discount", "refund", "vat", "receivable", "rounding",
 )
@@ -68,31 +66,6 @@ class CheckOutcome:
     @property
     def failure_count(self) -> int:
         return len(self.failure_cases)
-
-
-def failure_frame(rows: list[dict]) -> pd.DataFrame:
-    """A failure-cases frame with the :data:`FAILURE_COLUMNS`, values as text."""
-    if not rows:
-        return _NO_FAILURES.copy()  # the common case: built once, copied (cheap) per call
-    if all(isinstance(row.get(c), str) for row in rows for c in FAILURE_COLUMNS):
-        return text_frame({c: [row[c] for row in rows] for c in FAILURE_COLUMNS})
-    df = pd.DataFrame(rows, columns=FAILURE_COLUMNS)
-    return df.fillna("").astype("string")
-
-
-def text_array(values: list | tuple) -> pd.api.extensions.ExtensionArray:
-    """``values`` (all ``str``) as a ``"string"`` array, without pandas' per-value conversion."""
-    if pd.StringDtype().storage == "python":
-        return StringArray(np.array(values, dtype=object))
-    return pd.array(list(values), dtype="string")
-
-
-def text_frame(columns: dict[str, list | tuple]) -> pd.DataFrame:
-    """A frame of text columns built directly (``astype("string")`` costs ~0.1 ms a column)."""
-    return pd.DataFrame({name: text_array(values) for name, values in columns.items()}, copy=False)
-
-
-_NO_FAILURES = pd.DataFrame({c: pd.array([], dtype="string") for c in FAILURE_COLUMNS})
 
 
 class JournalLines(pa.DataFrameModel):
@@ -184,15 +157,6 @@ def schema_failures(
 # They work on the columns' numpy arrays (object arrays of ``str`` for the string columns,
 # shared with the frame, no copy): a regex runs once per *distinct* value, not once per row,
 # because rates, countries and currencies take a handful of values even on a million lines.
-
-
-def column_values(df: pd.DataFrame, name: str) -> np.ndarray:
-    """A column's values as a numpy array, shared with the frame when it can be.
-
-    For a ``"string"`` column this is its object array of ``str`` (NA as ``pd.NA``):
-    ``Series.to_numpy()`` would first scan it for NA, ~50 ms per million rows each time.
-    """
-    return np.asarray(df[name].array)
 
 
 def _nonempty(values: np.ndarray) -> bool:
@@ -401,9 +365,3 @@ def check_accounts_mapped(tenant: TenantConfig, mapped_entry: MappedEntry) -> Ch
         parts.append(f"categories not mapped (booked by VAT rate): {names}")
     return CheckOutcome(False, severity, "; ".join(parts), cases)
 
-
-def cents_to_text(cents: int) -> str:
-    """``123456`` → ``"1234.56 €"`` (exact, from integer cents)."""
-    sign = "-" if cents < 0 else ""
-    whole, part = divmod(abs(int(cents)), 100)
-    return f"{sign}{whole}.{part:02d} €"
