@@ -44,9 +44,9 @@ def balance_entry(
     receivable = 0
     if abs(residual) > tolerance and acc.receivables_account:
         # Sales not paid the same day (debit the customers) or money for other days' sales (credit).
-        label = ("Clients — ventes non encaissées ce jour" if residual < 0
-                 else "Clients — encaissements de ventes d'autres jours")
-        postings.append(Posting(acc.receivables_account, "receivable", "", "", "", label, True, -residual))
+        line_label = ("Clients — ventes non encaissées ce jour" if residual < 0
+                      else "Clients — encaissements de ventes d'autres jours")
+        postings.append(Posting(acc.receivables_account, "receivable", "", "", "", line_label, True, -residual))
         receivable = -residual
         debit, credit, residual = max(debit, credit), max(debit, credit), 0
     if abs(residual) > tolerance:

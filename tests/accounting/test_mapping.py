@@ -380,6 +380,15 @@ def test_ecommerce_sales_and_money_of_other_days_go_to_customer_receivables():
     assert check_balanced(entry.lines).passed
 
 
+def test_an_entry_with_a_receivables_line_keeps_the_days_sales_label():
+    """The customers line has its own label; the entry posted to Pennylane is still the day's sales."""
+    t = tenant("boutique", "La Boutique", accounting={"receivables_account": "411000"})
+    lines, payments = ecommerce_day_paid_on_other_days()
+    entry = map_period(t, DAY, NEXT_DAY, lines, payments)
+    assert [(e.entry_key, e.label) for e in entry.entries] == [
+        ("boutique-2026-11-21", "Ventes 2026-11-21 — La Boutique")]
+
+
 def test_without_a_receivables_account_the_same_day_is_a_source_error():
     import pytest
 
