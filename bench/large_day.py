@@ -27,6 +27,7 @@ import pandas as pd
 
 from bench import MIB, Figures, RssSampler, Stopwatch, bench_tenant, peak_rss_bytes
 from core.frames import CLOSURE_COLUMNS, PAYMENT_COLUMNS, SALES_LINE_COLUMNS, SourceDay
+from core.money import cents_to_text
 from emulators.generator import CATALOGUES, METHODS
 
 DAY = date(2026, 11, 20)
@@ -186,9 +187,9 @@ def run(n_lines: int = FULL_LINES, *, seed: int = 0, profile_to: str | None = No
 
     balanced = mapped.total_debit_cents == mapped.total_credit_cents and checks["entry_balanced"].passed
     gross = int(source.sales_lines["gross_cents"].sum())
-    print(f"entry: debit {mapped.total_debit_cents / 100:,.2f} € = credit {mapped.total_credit_cents / 100:,.2f} € "
-          f"({'balanced' if balanced else 'NOT BALANCED'}); sales gross {gross / 100:,.2f} €, "
-          f"tips {mapped.tips_cents / 100:,.2f} €, rounding {mapped.rounding_cents} cent(s)", flush=True)
+    print(f"entry: debit {cents_to_text(mapped.total_debit_cents)} = credit {cents_to_text(mapped.total_credit_cents)} "
+          f"({'balanced' if balanced else 'NOT BALANCED'}); sales gross {cents_to_text(gross)}, "
+          f"tips {cents_to_text(mapped.tips_cents)}, rounding {mapped.rounding_cents} cent(s)", flush=True)
 
     figs.add("sales lines", n_lines, "lines")
     figs.add("map_period wall time", map_seconds, "s")

@@ -3,8 +3,6 @@
 - :func:`cents_to_amount`  ``-123456`` → ``"-1234.56"``: Pennylane amounts, metadata, vendor files
 - :func:`cents_to_text`    ``-123456`` → ``"-1234.56 €"``: error messages, warnings, alerts
 - :func:`amount_to_cents`  ``"1234.5"`` / ``Decimal("1234.50")`` → ``123450``, exactly, or ``ValueError``
-- :func:`cents_to_decimal` ``123456`` → ``Decimal("1234.56")``
-- :func:`decimal_to_cents` euros with any number of decimals → cents, rounded (half up unless told)
 
 No float ever takes part in a computation: formatting refuses floats (``TypeError``), and a float
 handed to :func:`amount_to_cents` (a JSON number a vendor sent) is read from its shortest
@@ -14,7 +12,7 @@ handed to :func:`amount_to_cents` (a JSON number a vendor sent) is read from its
 from __future__ import annotations
 
 import numbers
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 
 
 def _whole_cents(cents: object) -> int:
@@ -35,11 +33,6 @@ def cents_to_amount(cents: int) -> str:
 def cents_to_text(cents: int) -> str:
     """Integer cents → amount in euros for people (``123456`` → ``"1234.56 €"``)."""
     return f"{cents_to_amount(cents)} €"
-
-
-def cents_to_decimal(cents: int) -> Decimal:
-    """Integer cents → euros as an exact ``Decimal`` with two decimals (``5`` → ``Decimal("0.05")``)."""
-    return Decimal(_whole_cents(cents)).scaleb(-2)
 
 
 def amount_to_cents(amount: str | int | Decimal | float) -> int:
@@ -65,9 +58,3 @@ def amount_to_cents(amount: str | int | Decimal | float) -> int:
         raise ValueError(f"amount {amount!r} has more than two decimals")
     return int(cents)
 
-
-def decimal_to_cents(euros: Decimal, rounding: str = ROUND_HALF_UP) -> int:
-    """Euros (any precision) → integer cents, rounded with ``rounding`` (``decimal`` constant)."""
-    if not isinstance(euros, Decimal):
-        raise TypeError(f"expected a Decimal amount in euros, got {euros!r}")
-    return int(euros.scaleb(2).quantize(Decimal(1), rounding=rounding))

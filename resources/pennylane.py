@@ -4,7 +4,7 @@
 - Cursor pagination: ``cursor``/``limit`` → ``items``/``has_more``/``next_cursor``; the cursor
   does not carry ``filter``/``sort`` so both are re-sent on every page.
 - ``filter`` is a JSON string ``[{"field","operator","value"}]``; amounts are strings with two
-  decimals built from integer cents (:func:`cents_to_amount`), never floats.
+  decimals built from integer cents (:func:`core.money.cents_to_amount`), never floats.
 - 25 requests / 5 s per token, enforced before sending by a limiter shared by every thread of
   the process (:func:`resources.http.limiter_for`); a 429 still honours ``retry-after``.
 - Reads are retried (429, 5xx, connection errors, with backoff and jitter). Writes are NOT
@@ -97,25 +97,6 @@ class PennylaneDataError(PennylaneError, SourceDataError):
 @dataclass
 class PennylaneRequestError(PennylaneError):
     """400: the request breaks the API contract (a bug on our side)."""
-
-
-def cents_to_amount(cents: int) -> str:
-    """Integer cents → Pennylane amount string with two decimals (``1234`` → ``"12.34"``)."""
-    if not isinstance(cents, int) or isinstance(cents, bool):
-        raise TypeError(f"amount must be integer cents, got {cents!r}")
-    sign = "-" if cents < 0 else ""
-    cents = abs(cents)
-    return f"{sign}{cents // 100}.{cents % 100:02d}"
-
-
-def amount_to_cents(amount: str) -> int:
-    """Pennylane amount string → integer cents, exactly (``"12.3"`` → ``1230``)."""
-    text = str(amount).strip()
-    sign = -1 if text.startswith("-") else 1
-    whole, _, frac = text.lstrip("+-").partition(".")
-    if len(frac) > 2 and frac[2:].strip("0"):
-        raise ValueError(f"amount {amount!r} has more than two decimals")
-    return sign * (int(whole or "0") * 100 + int((frac + "00")[:2]))
 
 
 def _message_of(response: httpx.Response) -> tuple[str, dict[str, Any]]:

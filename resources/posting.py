@@ -31,13 +31,8 @@ from typing import Any, Literal
 import sqlalchemy as sa
 
 from core.errors import SourceDataError, TransientError
-from resources.pennylane import (
-    PennylaneAmbiguousWriteError,
-    PennylaneClient,
-    PennylaneNotFoundError,
-    amount_to_cents,
-    cents_to_amount,
-)
+from core.money import amount_to_cents, cents_to_amount
+from resources.pennylane import PennylaneAmbiguousWriteError, PennylaneClient, PennylaneNotFoundError
 from resources.tenants import TenantConfig
 from resources.warehouse import METADATA, Warehouse
 

@@ -30,6 +30,7 @@ from core.frames import (
     SourceDay,
     make_frame,
 )
+from core.money import cents_to_amount
 from core.periods import SalesPeriod, sales_period
 from resources.posting import (
     EntryDraft,
@@ -135,17 +136,17 @@ def sales_metadata(outcome: SalesOutcome) -> dict[str, Any]:
         "sales_lines": len(lines),
         "orders": int(lines["order_id"].nunique()) if len(lines) else 0,
         "payments": len(pays),
-        "gross_total": cents(int(lines["gross_cents"].sum()) if len(lines) else 0),
-        "refunds_total": cents(int(lines.loc[lines["is_refund"], "gross_cents"].sum()) if len(lines) else 0),
-        "tips_total": cents(int(pays["tip_cents"].sum()) if len(pays) else 0),
+        "gross_total": cents_to_amount(int(lines["gross_cents"].sum()) if len(lines) else 0),
+        "refunds_total": cents_to_amount(int(lines.loc[lines["is_refund"], "gross_cents"].sum()) if len(lines) else 0),
+        "tips_total": cents_to_amount(int(pays["tip_cents"].sum()) if len(pays) else 0),
     }
     if len(pays):
         meta["takings_by_method"] = {
-            str(k): cents(int(v)) for k, v in pays.groupby("method")["amount_cents"].sum().items()
+            str(k): cents_to_amount(int(v)) for k, v in pays.groupby("method")["amount_cents"].sum().items()
         }
     if len(lines):
         meta["gross_by_vat_rate"] = {
-            f"{k} %": cents(int(v)) for k, v in lines.groupby("vat_rate")["gross_cents"].sum().items()
+            f"{k} %": cents_to_amount(int(v)) for k, v in lines.groupby("vat_rate")["gross_cents"].sum().items()
         }
     if day.waiting_reason:
         meta["waiting_reason"] = day.waiting_reason
@@ -154,13 +155,6 @@ def sales_metadata(outcome: SalesOutcome) -> dict[str, Any]:
     if day.origin:
         meta["origin"] = day.origin
     return meta
-
-
-def cents(value: int) -> str:
-    """Integer cents → ``"1234.56"`` (metadata and labels; exact)."""
-    sign = "-" if value < 0 else ""
-    value = abs(int(value))
-    return f"{sign}{value // 100}.{value % 100:02d}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -247,7 +241,7 @@ def build_journal(tenant: TenantConfig, period: SalesPeriod, warehouse: Warehous
 def journal_table(lines: pd.DataFrame, limit: int = 200) -> str:
     """The entry as a markdown table (shown in the Dagster UI)."""
     view = lines.head(limit).assign(
-        debit=lines["debit_cents"].map(cents), credit=lines["credit_cents"].map(cents)
+        debit=lines["debit_cents"].map(cents_to_amount), credit=lines["credit_cents"].map(cents_to_amount)
     )[["entry_key", "account", "label", "debit", "credit"]]
     return view.to_markdown(index=False)
 
@@ -259,12 +253,12 @@ def journal_metadata(outcome: JournalOutcome) -> dict[str, Any]:
     return {
         "entries": len(m.entries),
         "lines": len(m.lines),
-        "total_debit": cents(m.total_debit_cents),
-        "total_credit": cents(m.total_credit_cents),
-        "tips": cents(m.tips_cents),
-        "rounding": cents(m.rounding_cents),
-        "takings_by_method": {k: cents(v) for k, v in m.totals_by_method.items()},
-        "totals_by_vat_rate": {k: {f: cents(c) for f, c in v.items()} for k, v in m.totals_by_rate.items()},
+        "total_debit": cents_to_amount(m.total_debit_cents),
+        "total_credit": cents_to_amount(m.total_credit_cents),
+        "tips": cents_to_amount(m.tips_cents),
+        "rounding": cents_to_amount(m.rounding_cents),
+        "takings_by_method": {k: cents_to_amount(v) for k, v in m.totals_by_method.items()},
+        "totals_by_vat_rate": {k: {f: cents_to_amount(c) for f, c in v.items()} for k, v in m.totals_by_rate.items()},
         "unmapped_payment_methods": ", ".join(m.unmapped_methods) or "none",
         "unmapped_categories": ", ".join(m.unmapped_categories) or "none",
         "warnings": "\n".join(m.warnings) or "none",

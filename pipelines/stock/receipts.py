@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import MappingError, SourceDataError, http_status_of
+from core.money import cents_to_amount
 from core.stock.movements import DocLine, StockDocument, from_milli, to_milli
 from resources.stock.receipt_pdf import render_pdf
 from resources.stock.store import StockStore, utcnow
@@ -165,11 +166,6 @@ def _cents(value: Decimal) -> int:
     return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def _money(cents: int) -> str:
-    sign = "-" if cents < 0 else ""
-    return f"{sign}{abs(cents) // 100}.{abs(cents) % 100:02d}"
-
-
 def supplier_invoice_payload(tenant: TenantConfig, receipt: dict[str, Any], file_attachment_id: int) -> dict[str, Any]:
     """The ``POST /supplier_invoices/import`` body for a receipt: one line per VAT rate.
 
@@ -189,7 +185,7 @@ def supplier_invoice_payload(tenant: TenantConfig, receipt: dict[str, Any], file
         tax = _cents(Decimal(net) * Decimal(rate) / 100)
         total_net += net
         total_tax += tax
-        inv_lines.append({"currency_amount": _money(net + tax), "currency_tax": _money(tax),
+        inv_lines.append({"currency_amount": cents_to_amount(net + tax), "currency_tax": cents_to_amount(tax),
                           "vat_rate": VAT_CODES[rate], "label": f"Réception {receipt['receipt_id']} TVA {rate}%"})
     day = date.fromisoformat(receipt["date"])
     return {
@@ -199,9 +195,9 @@ def supplier_invoice_payload(tenant: TenantConfig, receipt: dict[str, Any], file
         "deadline": (day + timedelta(days=30)).isoformat(),
         "invoice_number": str(receipt["receipt_id"]),
         "currency": tenant.currency,
-        "currency_amount_before_tax": _money(total_net),
-        "currency_amount": _money(total_net + total_tax),
-        "currency_tax": _money(total_tax),
+        "currency_amount_before_tax": cents_to_amount(total_net),
+        "currency_amount": cents_to_amount(total_net + total_tax),
+        "currency_tax": cents_to_amount(total_tax),
         "label": f"Bon de réception {receipt['receipt_id']} — {receipt['supplier']}",
         "external_reference": f"stock-receipt-{tenant.slug}-{receipt['receipt_id']}",
         "invoice_lines": inv_lines,

@@ -16,7 +16,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from core.frames import normalize_rate
-from resources.sources.toporder_format import SCHEMA_VERSION, format_euros, round_half_up, split_gross
+from core.money import cents_to_amount
+from resources.sources.toporder_format import SCHEMA_VERSION, round_half_up, split_gross
 
 
 def _iso(moment: datetime | str) -> str:
@@ -61,8 +62,8 @@ def closure_from_sales(
                 "id": line.get("id", ""), "label": line["label"], "product_id": line.get("product_id", ""),
                 "sku": line.get("sku", ""), "category": line.get("category", ""),
                 "kind": line.get("kind", "item"), "quantity": format(q, "f"),
-                "unit_price_ttc": format_euros(int(line["unit_gross_cents"])), "discount_ttc": format_euros(disc),
-                "vat_rate": rate, "total_ttc": format_euros(total),
+                "unit_price_ttc": cents_to_amount(int(line["unit_gross_cents"])), "discount_ttc": cents_to_amount(disc),
+                "vat_rate": rate, "total_ttc": cents_to_amount(total),
             }
             if "refund" in line:
                 entry["refund"] = bool(line["refund"])
@@ -71,8 +72,8 @@ def closure_from_sales(
         for p in t.get("payments", []):
             amount, tip = int(p["amount_cents"]), int(p.get("tip_cents", 0))
             t_pay.append((p["method"], amount, tip))
-            pays.append({"id": p.get("id", ""), "method": p["method"], "amount": format_euros(amount),
-                         "tip": format_euros(tip)})
+            pays.append({"id": p.get("id", ""), "method": p["method"], "amount": cents_to_amount(amount),
+                         "tip": cents_to_amount(tip)})
         out_tickets.append({"id": t["id"], "closed_at": _iso(t["closed_at"]),
                             "refund": bool(t.get("refund", False)), "lines": lines, "payments": pays})
     by_method: dict[str, list[int]] = {}
@@ -86,7 +87,7 @@ def closure_from_sales(
         acc[0] += total
         acc[1] += split_gross(total, rate)[1]
     vat_totals = [
-        {"rate": r, "net": format_euros(g - v), "vat": format_euros(v), "gross": format_euros(g)}
+        {"rate": r, "net": cents_to_amount(g - v), "vat": cents_to_amount(v), "gross": cents_to_amount(g)}
         for r, (g, v) in sorted(by_rate.items(), key=lambda kv: Decimal(kv[0]), reverse=True)
     ]
     gross = sum(g for g, _v in by_rate.values())
@@ -109,11 +110,11 @@ def closure_from_sales(
         "generated_at": _iso(generated_at or closed),
         "currency": currency,
         "tickets": out_tickets,
-        "payments_by_method": [{"method": m, "amount": format_euros(a), "tip": format_euros(t)}
+        "payments_by_method": [{"method": m, "amount": cents_to_amount(a), "tip": cents_to_amount(t)}
                                for m, (a, t) in by_method.items()],
         "vat_totals": vat_totals,
-        "totals": {"net": format_euros(gross - vat), "vat": format_euros(vat), "gross": format_euros(gross),
-                   "tips": format_euros(tips), "payments": format_euros(paid)},
+        "totals": {"net": cents_to_amount(gross - vat), "vat": cents_to_amount(vat), "gross": cents_to_amount(gross),
+                   "tips": cents_to_amount(tips), "payments": cents_to_amount(paid)},
     }
 
 

@@ -37,6 +37,7 @@ from core.frames import (
     make_frame,
     normalize_rate,
 )
+from core.money import cents_to_amount
 from resources.sources.common import vat_of_gross
 from resources.tenants import TenantConfig
 
@@ -124,7 +125,7 @@ class LineIn(_Model):
         if cents(self.total_ttc) != expected:
             raise ValueError(
                 f"total_ttc {self.total_ttc} != quantity {self.quantity} × unit_price_ttc "
-                f"{self.unit_price_ttc} − discount_ttc {self.discount_ttc} = {format_euros(expected)}"
+                f"{self.unit_price_ttc} − discount_ttc {self.discount_ttc} = {cents_to_amount(expected)}"
             )
         return self
 
@@ -326,11 +327,6 @@ def split_gross(gross_cents: int, rate: str) -> tuple[int, int]:
     return gross_cents - vat, vat
 
 
-def format_euros(c: int) -> str:
-    sign = "-" if c < 0 else ""
-    return f"{sign}{abs(c) // 100}.{abs(c) % 100:02d}"
-
-
 # --------------------------------------------------------------------------- pure parser
 
 
@@ -374,8 +370,8 @@ def consistency_issues(closure: ClosureIn, tenant: TenantConfig) -> list[Issue]:
         if paid != sales + tips:
             issues.append(Issue(
                 "debit_not_equal_credit",
-                f"ticket {t.id}: debit ≠ credit: payments {format_euros(paid)} € but sales {format_euros(sales)} € "
-                f"+ tips {format_euros(tips)} € = {format_euros(sales + tips)} €",
+                f"ticket {t.id}: debit ≠ credit: payments {cents_to_amount(paid)} € but sales {cents_to_amount(sales)} € "
+                f"+ tips {cents_to_amount(tips)} € = {cents_to_amount(sales + tips)} €",
                 f"ticket {t.id}", f"tickets[{ti}].payments"))
 
     # Totals by payment method vs the tickets' payments.
@@ -391,14 +387,14 @@ def consistency_issues(closure: ClosureIn, tenant: TenantConfig) -> list[Issue]:
             issues.append(Issue(
                 "payment_totals_mismatch",
                 f"payments_by_method {m.method!r}: amount {m.amount} / tip {m.tip} but the tickets' "
-                f"payments add up to {format_euros(amount)} / {format_euros(tip)}",
+                f"payments add up to {cents_to_amount(amount)} / {cents_to_amount(tip)}",
                 None, f"payments_by_method[{mi}]"))
     for method, (amount, tip) in by_method.items():
         if method not in declared and (amount or tip):
             issues.append(Issue(
                 "payment_totals_mismatch",
                 f"payments_by_method has no entry for {method!r}, which the tickets' payments use "
-                f"({format_euros(amount)} €)", None, "payments_by_method"))
+                f"({cents_to_amount(amount)} €)", None, "payments_by_method"))
 
     # Totals by VAT rate vs the tickets' lines.
     tol = tenant.accounting.rounding_tolerance_cents_per_line
@@ -417,17 +413,17 @@ def consistency_issues(closure: ClosureIn, tenant: TenantConfig) -> list[Issue]:
             issues.append(Issue(
                 "vat_totals_mismatch",
                 f"vat_totals {v.rate} %: gross {v.gross} but the tickets' lines at {v.rate} % add up to "
-                f"{format_euros(gross)}", None, f"vat_totals[{vi}].gross"))
+                f"{cents_to_amount(gross)}", None, f"vat_totals[{vi}].gross"))
         elif v.rate in known and abs(cents(v.vat) - line_vat) > tol * max(n, 1):
             issues.append(Issue(
                 "vat_totals_mismatch",
                 f"vat_totals {v.rate} %: VAT {v.vat} is not the VAT of the lines at {v.rate} % "
-                f"({format_euros(line_vat)}, tolerance {tol} cent per line)", None, f"vat_totals[{vi}].vat"))
+                f"({cents_to_amount(line_vat)}, tolerance {tol} cent per line)", None, f"vat_totals[{vi}].vat"))
     for rate, (gross, _vat, n) in per_rate.items():
         if rate not in vat_declared:
             issues.append(Issue(
                 "vat_totals_mismatch",
-                f"vat_totals has no entry for {rate} %, used by {n} line(s) ({format_euros(gross)} €)",
+                f"vat_totals has no entry for {rate} %, used by {n} line(s) ({cents_to_amount(gross)} €)",
                 None, "vat_totals"))
 
     # Grand totals vs their parts.
@@ -442,14 +438,14 @@ def consistency_issues(closure: ClosureIn, tenant: TenantConfig) -> list[Issue]:
     for name, value in parts.items():
         if cents(getattr(tot, name)) != value:
             issues.append(Issue(
-                "totals_mismatch", f"totals.{name} {getattr(tot, name)} != {format_euros(value)} "
+                "totals_mismatch", f"totals.{name} {getattr(tot, name)} != {cents_to_amount(value)} "
                 f"({'the tickets' if name in ('gross', 'tips', 'payments') else 'vat_totals'})",
                 None, f"totals.{name}"))
     if cents(tot.payments) != cents(tot.gross) + cents(tot.tips):
         issues.append(Issue(
             "debit_not_equal_credit",
             f"debit ≠ credit: totals.payments {tot.payments} € but totals.gross {tot.gross} € + "
-            f"totals.tips {tot.tips} € = {format_euros(cents(tot.gross) + cents(tot.tips))} €",
+            f"totals.tips {tot.tips} € = {cents_to_amount(cents(tot.gross) + cents(tot.tips))} €",
             None, "totals.payments"))
     return issues
 
@@ -514,7 +510,7 @@ def closure_frames(closure: ClosureIn, tenant: TenantConfig, *, origin: str = ""
         payments=make_frame(payments, PAYMENT_COLUMNS),
         closure_totals=make_frame(totals, CLOSURE_COLUMNS),
         notes=[f"closure {closure.closure_id} ({loc}): {len(closure.tickets)} tickets, "
-               f"{format_euros(cents(closure.totals.gross))} € TTC"],
+               f"{cents_to_amount(cents(closure.totals.gross))} € TTC"],
         origin=origin,
     )
 
