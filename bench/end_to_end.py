@@ -40,6 +40,7 @@ from pathlib import Path
 import yaml
 
 from bench import OSS_COUNTRIES, PROFILES, Figures, RssSampler, Stopwatch, bench_tenant_doc
+from core.statuses import DayStatus, PeriodOutcome
 
 FIRST_DAY = date(2026, 11, 2)
 FULL = {"tenants": 6, "days": 5}
@@ -171,7 +172,7 @@ def run(n_tenants: int = FULL["tenants"], n_days: int = FULL["days"]) -> Figures
                     rows += run_periods(tenant, keys, instance=instance, resources=resources, out=quiet,
                                         ranged=True)
             dg_throttled = world.pennylane_app.stats["throttled"] - throttled0
-            dg_bad = [r for r in rows if r["status"] != "posted"]
+            dg_bad = [r for r in rows if r["status"] != DayStatus.POSTED]
 
             # 3. the same steps without Dagster
             core_wh = _warehouse(work, "warehouse-core.db")
@@ -189,7 +190,7 @@ def run(n_tenants: int = FULL["tenants"], n_days: int = FULL["days"]) -> Figures
                     for key in keys:
                         results.append(core_run(f"core-{profile}-{i:02d}", key))
             core_throttled = world.pennylane_app.stats["throttled"] - throttled0
-            core_bad = [r for r in results if r.status != "posted"]
+            core_bad = [r for r in results if r.status != PeriodOutcome.POSTED]
 
             entries = {slug: world.entries_received(tok) for slug, tok in tokens.items()
                        if not slug.startswith("warmup")}

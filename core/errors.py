@@ -18,9 +18,35 @@ that the alert and the log line say exactly what to look at.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, ClassVar
 
-ERROR_CLASSES = ("source", "mapping", "transient", "bug")
+
+class ErrorClass(StrEnum):
+    """The four classes; the value is what the warehouse, the run metadata and the alerts carry."""
+
+    SOURCE = "source"
+    MAPPING = "mapping"
+    TRANSIENT = "transient"
+    BUG = "bug"
+
+    @property
+    def owner(self) -> str:
+        """Who fixes a failure of this class (said in every alert)."""
+        return _OWNERS[self]
+
+    @classmethod
+    def of(cls, value: object) -> ErrorClass:
+        """The class named ``value``; anything unknown or missing is a ``bug``."""
+        return cls(value) if value in cls._value2member_map_ else cls.BUG
+
+
+_OWNERS = {
+    ErrorClass.SOURCE: "the source system (till / shop) must fix its data; Toporder is told automatically",
+    ErrorClass.MAPPING: "the accountant must complete the mapping or the Pennylane configuration",
+    ErrorClass.TRANSIENT: "temporary failure, retried automatically; the data team looks if it persists",
+    ErrorClass.BUG: "the data team (unexpected error)",
+}
 
 
 @dataclass
@@ -34,7 +60,7 @@ class SyncError(Exception):
     field_name: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
 
-    error_class: ClassVar[str] = "bug"
+    error_class: ClassVar[ErrorClass] = ErrorClass.BUG
 
     def __post_init__(self) -> None:
         super().__init__(self.__str__())
@@ -65,19 +91,19 @@ class SyncError(Exception):
 class SourceDataError(SyncError):
     """The source's data is wrong; the till/shop must fix it (reported back to Toporder)."""
 
-    error_class = "source"
+    error_class = ErrorClass.SOURCE
 
 
 class MappingError(SyncError):
     """The tenant's accounting mapping or Pennylane configuration must be fixed."""
 
-    error_class = "mapping"
+    error_class = ErrorClass.MAPPING
 
 
 class TransientError(SyncError):
     """Temporary failure (network, 429, 5xx); safe to retry."""
 
-    error_class = "transient"
+    error_class = ErrorClass.TRANSIENT
 
 
 class DayNotReady(Exception):
@@ -95,15 +121,14 @@ class DayNotReady(Exception):
         super().__init__(f"tenant {tenant}, day {day}: not final yet: {reason}")
 
 
-def error_class_of(exc: BaseException) -> str:
-    """Classify any exception for alerts (``source``/``mapping``/``transient``/``bug``)."""
+def error_class_of(exc: BaseException) -> ErrorClass:
+    """Classify any exception for alerts. HTTP clients raise ``TransientError`` for network
+    failures (``resources.http``); a bare timeout or connection error is transient too."""
     if isinstance(exc, SyncError):
         return exc.error_class
-    import httpx  # local import: keep this module dependency-light
-
-    if isinstance(exc, httpx.TransportError | TimeoutError | ConnectionError):
-        return "transient"
-    return "bug"
+    if isinstance(exc, TimeoutError | ConnectionError):
+        return ErrorClass.TRANSIENT
+    return ErrorClass.BUG
 
 
 def http_status_of(exc: BaseException) -> int | None:

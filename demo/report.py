@@ -6,6 +6,7 @@ import os
 from collections import Counter, defaultdict
 from decimal import Decimal
 
+from core.statuses import DayStatus
 from resources.tenants import TenantConfig
 
 
@@ -36,9 +37,10 @@ def check_pennylane(server, registry: dict[str, TenantConfig], rows: list[dict])
         per_date = Counter(e["date"] for e in entries)
         unbalanced = [e for e in entries
                       if sum(Decimal(ln["debit"]) for ln in e["lines"]) != sum(Decimal(ln["credit"]) for ln in e["lines"])]
-        posted = [r["period"] for r in tenant_rows if r["status"] == "posted"]
-        failed = [r["period"] for r in tenant_rows if r["status"] == "failed"]
-        not_posted = [f"{r['period']} {r['status']}" for r in tenant_rows if r["status"] not in ("posted", "failed")]
+        posted = [r["period"] for r in tenant_rows if r["status"] == DayStatus.POSTED]
+        failed = [r["period"] for r in tenant_rows if r["status"] == DayStatus.FAILED]
+        not_posted = [f"{r['period']} {r['status']}" for r in tenant_rows
+                      if r["status"] not in (DayStatus.POSTED, DayStatus.FAILED)]
         missing = [d for d in posted if per_date.get(d, 0) == 0]
         doubled = sorted(d for d, n in per_date.items() if n > 1)
         total = sum(Decimal(ln["debit"]) for e in entries for ln in e["lines"])

@@ -12,13 +12,15 @@ import os
 import dagster as dg
 import sqlalchemy as sa
 
-from resources.alerts import OWNERS, Alert, alert_log, deployment_routes, send_alert
+from core.errors import ErrorClass
+from resources.alerts import Alert, alert_log, deployment_routes, send_alert
 from resources.tenants import TenantRegistryError, TenantRegistryResource
 from resources.warehouse import WarehouseResource
 
 ERROR_CLASS_BY_EXCEPTION = {
-    "SourceDataError": "source", "MappingError": "mapping", "TransientError": "transient",
-    "TimeoutException": "transient", "ConnectError": "transient", "ReadTimeout": "transient",
+    "SourceDataError": ErrorClass.SOURCE, "MappingError": ErrorClass.MAPPING, "TransientError": ErrorClass.TRANSIENT,
+    "TimeoutException": ErrorClass.TRANSIENT, "ConnectError": ErrorClass.TRANSIENT,
+    "ReadTimeout": ErrorClass.TRANSIENT,
 }
 
 
@@ -26,7 +28,7 @@ def webserver_url() -> str:
     return os.environ.get("DAGSTER_WEBSERVER_URL", "http://127.0.0.1:3000").rstrip("/")
 
 
-def classify_failure(step_failures) -> tuple[str, str]:
+def classify_failure(step_failures) -> tuple[ErrorClass, str]:
     """(error class, message) of the first step failure of a run."""
     for event in step_failures:
         data = event.step_failure_data
@@ -34,13 +36,13 @@ def classify_failure(step_failures) -> tuple[str, str]:
         if user is not None:
             meta = {k: getattr(v, "value", v) for k, v in (user.metadata or {}).items()}
             if meta.get("error_class"):
-                return str(meta["error_class"]), user.description or ""
+                return ErrorClass.of(meta["error_class"]), user.description or ""
         err = data.error
         if err is not None:
             cause = err.cause or err
-            cls = ERROR_CLASS_BY_EXCEPTION.get(cause.cls_name or "", "bug")
+            cls = ERROR_CLASS_BY_EXCEPTION.get(cause.cls_name or "", ErrorClass.BUG)
             return cls, (cause.message or err.message or "").strip()
-    return "bug", "the run failed before any step ran (see the run's logs)"
+    return ErrorClass.BUG, "the run failed before any step ran (see the run's logs)"
 
 
 def partitions_of(run: dg.DagsterRun) -> list[tuple[str, str]]:
@@ -72,16 +74,15 @@ def alert_for_run(run: dg.DagsterRun, step_failures, registry: TenantRegistryRes
         failures = []
         for key, info in sorted(per_day.items()):
             day, tenant = key.split("|")
-            failures.append((tenant, day, info.get("error_class") or "bug", info.get("message") or ""))
+            failures.append((tenant, day, ErrorClass.of(info.get("error_class")), info.get("message") or ""))
     else:
         error_class, message = classify_failure(step_failures)
         failures = [(tenant, day, error_class, message) for tenant, day in partitions_of(run)]
     sent = []
     for tenant, day, error_class, message in failures:
-        error_class = error_class if error_class in OWNERS else "bug"
         alert = Alert(
-            tenant=tenant, day=day, error_class=error_class, message=message, run_id=run.run_id,
-            run_url=f"{webserver_url()}/runs/{run.run_id}", job=run.job_name, owner=OWNERS[error_class],
+            tenant=tenant, day=day, error_class=error_class.value, message=message, run_id=run.run_id,
+            run_url=f"{webserver_url()}/runs/{run.run_id}", job=run.job_name, owner=error_class.owner,
         )
         with warehouse.engine.connect() as conn:
             already = conn.execute(sa.select(alert_log.c.run_id).where(
@@ -94,7 +95,7 @@ def alert_for_run(run: dg.DagsterRun, step_failures, registry: TenantRegistryRes
         failed = send_alert(alert, routes)  # outside any transaction: no lock held during HTTP calls
         with warehouse.engine.begin() as conn:
             conn.execute(alert_log.insert().values(
-                run_id=run.run_id, tenant=tenant, day=day, error_class=error_class, message=message,
+                run_id=run.run_id, tenant=tenant, day=day, error_class=error_class.value, message=message,
                 failed_routes=", ".join(failed) or None))
         sent.append(alert)
     return sent

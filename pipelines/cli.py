@@ -27,6 +27,8 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from core.statuses import DayStatus, StepStatus
+
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 
@@ -117,11 +119,11 @@ def summarize_day(result, warehouse, slug: str, key: str) -> dict:
     from pipelines.partitions import partition_key
 
     status = warehouse.get_day_status(slug, key) or {}
-    state = status.get("status", "skipped")
+    state = status.get("status", StepStatus.SKIPPED)  # no status: the run never reached the day
     detail = status.get("reason") or ""
     row = {"tenant": slug, "period": key, "status": state, "error_class": status.get("error_class"),
            "detail": detail, "run_id": result.run_id}
-    if state == "failed":
+    if state == DayStatus.FAILED:
         return row
     wanted = str(partition_key(slug, key))
     for mat in result.asset_materializations_for_node("pennylane_entries"):
@@ -145,7 +147,7 @@ def cmd_sync(args) -> int:
         print(f"no period of {tenant.slug} between {args.start} and {end} (start date {tenant.start_date})")
         return 0
     rows = run_periods(tenant, keys)
-    failed = [r for r in rows if r["status"] == "failed"]
+    failed = [r for r in rows if r["status"] == DayStatus.FAILED]
     print(f"{len(rows)} period(s): {len(rows) - len(failed)} ok, {len(failed)} failed")
     return EXIT_FAILED if failed else 0
 

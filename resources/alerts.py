@@ -39,14 +39,6 @@ alert_log = sa.Table(
 )
 
 
-OWNERS = {
-    "source": "the source system (till / shop) must fix its data; Toporder is told automatically",
-    "mapping": "the accountant must complete the mapping or the Pennylane configuration",
-    "transient": "temporary failure, retried automatically; the data team looks if it persists",
-    "bug": "the data team (unexpected error)",
-}
-
-
 @dataclass(frozen=True)
 class Alert:
     tenant: str

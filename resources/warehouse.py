@@ -23,6 +23,9 @@ import pandas as pd
 import sqlalchemy as sa
 from pydantic import PrivateAttr
 
+from core.errors import ErrorClass
+from core.statuses import DayStatus
+
 METADATA = sa.MetaData()
 # Modules that declare tables on METADATA besides this one.
 TABLE_MODULES = (
@@ -165,8 +168,11 @@ class Warehouse:
             ).fetchall()
         return pd.DataFrame(rows, columns=[c.name for c in cols])
 
-    def set_day_status(self, tenant: str, period: str, status: str, reason: str | None = None,
-                       error_class: str | None = None) -> None:
+    def set_day_status(self, tenant: str, period: str, status: DayStatus, reason: str | None = None,
+                       error_class: ErrorClass | None = None) -> None:
+        """Store the period's status (the enums' values: a misspelt status fails here)."""
+        status = DayStatus(status).value
+        error_class = ErrorClass(error_class).value if error_class is not None else None
         now = pd.Timestamp.now(tz="UTC").to_pydatetime()
         with self.engine.begin() as conn:
             existing = conn.execute(

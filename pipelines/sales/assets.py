@@ -27,8 +27,9 @@ from dataclasses import dataclass, field
 import dagster as dg
 import pandas as pd
 
-from core.errors import SourceDataError, SyncError, error_class_of
+from core.errors import ErrorClass, SourceDataError, SyncError, error_class_of
 from core.periods import NotAPeriodStart, SalesPeriod, sales_period
+from core.statuses import DayStatus, StepStatus
 from pipelines.partitions import split_key, tenant_day_partitions
 from pipelines.sales import steps
 from resources.pennylane import PennylaneResource
@@ -60,7 +61,7 @@ class Day:
     key: str
     tenant: TenantConfig | None = None
     period: SalesPeriod | None = None
-    status: str = "skipped"  # skipped | waiting | done | failed
+    status: StepStatus = StepStatus.SKIPPED
     metadata: dict = field(default_factory=dict)
     failure: dg.Failure | None = None
     journal: steps.JournalOutcome | None = None
@@ -75,7 +76,7 @@ def resolve(context: dg.AssetExecutionContext, key: str, tenants: TenantRegistry
         context.log.warning(f"tenant {slug} is disconnected: {day} not processed (history is kept)")
         return Day(key, tenant)
     try:
-        return Day(key, tenant, sales_period(tenant, day), status="todo")
+        return Day(key, tenant, sales_period(tenant, day), status=StepStatus.TODO)
     except NotAPeriodStart as exc:
         context.log.debug(str(exc))
         return Day(key, tenant)
@@ -91,9 +92,9 @@ def failure_for(exc: BaseException, tenant: TenantConfig, period: SalesPeriod) -
     message = str(exc) if isinstance(exc, SyncError) else f"[{error_class}] {type(exc).__name__}: {exc}"
     return dg.Failure(
         description=message,
-        metadata={"error_class": error_class, "tenant": tenant.slug, "day": period.key,
+        metadata={"error_class": error_class.value, "tenant": tenant.slug, "day": period.key,
                   "exception": type(exc).__name__},
-        allow_retries=error_class == "transient",
+        allow_retries=error_class == ErrorClass.TRANSIENT,
     )
 
 
@@ -105,26 +106,26 @@ def classified(day: Day, wh: Warehouse) -> Iterator[None]:
         yield
     except Exception as exc:
         failure = failure_for(exc, day.tenant, day.period)
-        error_class = failure.metadata["error_class"].value if "error_class" in failure.metadata else "bug"
-        wh.set_day_status(day.tenant.slug, day.period.key, "failed", failure.description, error_class)
+        error_class = ErrorClass.of(failure.metadata["error_class"].value if "error_class" in failure.metadata else None)
+        wh.set_day_status(day.tenant.slug, day.period.key, DayStatus.FAILED, failure.description, error_class)
         if isinstance(exc, SourceDataError) and day.tenant.source.type == "toporder":
             from resources.sources.toporder import report_source_error
 
             report_source_error(wh, day.tenant, day.period.key, exc)
-        day.status, day.failure = "failed", failure
+        day.status, day.failure = StepStatus.FAILED, failure
 
 
 def days_of(context: dg.AssetExecutionContext, tenants: TenantRegistryResource, wh: Warehouse,
-            ready: tuple[str, ...] | None) -> list[Day]:
+            ready: tuple[DayStatus, ...] | None) -> list[Day]:
     """The run's days. In a ranged run, only days whose status is in ``ready`` go on (the
     upstream step of this run left the others waiting or failed)."""
     days = [resolve(context, k, tenants) for k in context.partition_keys]
     if ready is not None and len(days) > 1:
         for d in days:
-            if d.status == "todo":
+            if d.status == StepStatus.TODO:
                 status = (wh.get_day_status(d.tenant.slug, d.period.key) or {}).get("status")
                 if status not in ready:
-                    d.status = "skipped"
+                    d.status = StepStatus.SKIPPED
     return days
 
 
@@ -133,7 +134,7 @@ def one_day_output(d: Day) -> Iterator[dg.Output]:
     the downstream assets are skipped too)."""
     if d.failure is not None:
         raise d.failure
-    if d.status == "done":
+    if d.status == StepStatus.DONE:
         yield dg.Output(None, metadata=d.metadata)
 
 
@@ -144,7 +145,7 @@ def range_summary(days: list[Day]) -> dict:
     meta: dict = {"days": len(days)}
     for status, keys in sorted(by_status.items()):
         meta[f"days_{status}"] = len(keys)
-        if status in ("failed", "waiting"):
+        if status in (StepStatus.FAILED, StepStatus.WAITING):
             meta[f"{status}_days"] = ", ".join(keys)
     return meta
 
@@ -166,7 +167,7 @@ def daily_sales(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
     wh = warehouse.get()
     days = days_of(context, tenants, wh, ready=None)
     for d in days:
-        if d.status != "todo":
+        if d.status != StepStatus.TODO:
             continue
         with classified(d, wh):
             source = build_source(d.tenant, wh)
@@ -176,9 +177,9 @@ def daily_sales(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
                 source.close()
             if outcome.waiting:
                 context.log.info(f"{d.tenant.slug} {d.period.key} is waiting: {outcome.day.waiting_reason}")
-                d.status = "waiting"
+                d.status = StepStatus.WAITING
             else:
-                d.status = "done"
+                d.status = StepStatus.DONE
                 d.metadata = {**steps.sales_metadata(outcome), "source": d.tenant.source.type}
     if len(days) == 1:
         yield from one_day_output(days[0])
@@ -227,16 +228,16 @@ def _check_result(name: str, checks: list[tuple[str, "steps.CheckOutcome"]], ran
 def journal_lines(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
                   tenants: TenantRegistryResource):
     wh = warehouse.get()
-    days = days_of(context, tenants, wh, ready=("complete", "empty"))
+    days = days_of(context, tenants, wh, ready=(DayStatus.COMPLETE, DayStatus.EMPTY))
     for d in days:
-        if d.status != "todo":
+        if d.status != StepStatus.TODO:
             continue
         with classified(d, wh):
             d.journal = steps.build_journal(d.tenant, d.period, wh)
             d.metadata = steps.journal_metadata(d.journal)
             if d.journal.mapped is not None:
                 d.metadata["journal"] = dg.MetadataValue.md(steps.journal_table(d.journal.mapped.lines))
-            d.status = "done"
+            d.status = StepStatus.DONE
             failure = d.journal.blocking_failure
             if failure is not None:
                 raise failure
@@ -268,27 +269,28 @@ def journal_lines(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
 def pennylane_entries(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
                       tenants: TenantRegistryResource, pennylane: PennylaneResource):
     wh = warehouse.get()
-    days = days_of(context, tenants, wh, ready=("mapped",))
+    days = days_of(context, tenants, wh, ready=(DayStatus.MAPPED,))
     for d in days:
-        if d.status != "todo":
+        if d.status != StepStatus.TODO:
             continue
         with classified(d, wh):
             client = pennylane.client_for(d.tenant)
             outcome = steps.post_journal(d.tenant, d.period, wh, client)
-            d.status, d.metadata = "done", posting_metadata(outcome)
+            d.status, d.metadata = StepStatus.DONE, posting_metadata(outcome)
     if len(days) == 1:
         yield from one_day_output(days[0])
         return
     for d in days:
-        if d.status == "done":
+        if d.status == StepStatus.DONE:
             yield dg.AssetMaterialization(asset_key=context.asset_key, partition=d.key, metadata=d.metadata)
     failed = {}
     for d in days:
         if d.period is None:
             continue
         status = wh.get_day_status(d.tenant.slug, d.period.key) or {}
-        if status.get("status") == "failed":  # failed at any step of this run
-            failed[d.key] = {"error_class": status.get("error_class") or "bug", "message": status.get("reason") or ""}
+        if status.get("status") == DayStatus.FAILED:  # failed at any step of this run
+            failed[d.key] = {"error_class": ErrorClass.of(status.get("error_class")).value,
+                             "message": status.get("reason") or ""}
     if failed:
         classes = sorted({f["error_class"] for f in failed.values()})
         raise dg.Failure(

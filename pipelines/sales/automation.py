@@ -19,6 +19,7 @@ import dagster as dg
 import sqlalchemy as sa
 
 from core.periods import last_complete_period_key, period_keys
+from core.statuses import DayStatus
 from pipelines.partitions import TENANT_DIMENSION, partition_key
 from pipelines.sales.assets import sales_assets, sales_job
 from resources.tenants import TenantConfig, TenantRegistryResource
@@ -140,7 +141,7 @@ def waiting_days_sensor(context: dg.SensorEvaluationContext, tenants: TenantRegi
     wh = warehouse.get()
     with wh.engine.connect() as conn:
         rows = conn.execute(sa.select(day_status.c.tenant, day_status.c.period).where(
-            day_status.c.status == "waiting")).mappings().all()
+            day_status.c.status == DayStatus.WAITING.value)).mappings().all()
     if not rows:
         return dg.SkipReason("no waiting day")
     return waiting_requests(rows, tenants.all(), datetime.now(UTC)) or dg.SkipReason("no active waiting day")

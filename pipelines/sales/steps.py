@@ -19,7 +19,7 @@ import pandera.errors
 
 from core.accounting.checks import CheckOutcome, check_accounts_mapped, check_balanced, check_vat_rates_known
 from core.accounting.mapping import MappedEntry, map_period
-from core.errors import MappingError, SourceDataError, SyncError, error_class_of
+from core.errors import ErrorClass, MappingError, SourceDataError, SyncError, error_class_of
 from core.frames import (
     CLOSURE_COLUMNS,
     PAYMENT_COLUMNS,
@@ -32,6 +32,7 @@ from core.frames import (
 )
 from core.money import cents_to_amount
 from core.periods import SalesPeriod, sales_period
+from core.statuses import DayStatus, PeriodOutcome
 from resources.posting import (
     EntryDraft,
     EntryLine,
@@ -58,11 +59,11 @@ FRAME_MODELS = {
 class SalesOutcome:
     period: SalesPeriod
     day: SourceDay
-    status: str  # "complete" | "waiting" | "empty"
+    status: DayStatus  # COMPLETE, WAITING or EMPTY
 
     @property
     def waiting(self) -> bool:
-        return self.status == "waiting"
+        return self.status == DayStatus.WAITING
 
 
 def validate_source_frames(tenant: TenantConfig, period: SalesPeriod, day: SourceDay) -> None:
@@ -110,19 +111,19 @@ def fetch_sales(
     if not day.complete:
         reason = day.waiting_reason or "the source says the day is not final yet"
         if now >= waiting_deadline(tenant, period):
-            warehouse.set_day_status(tenant.slug, period.key, "failed", reason, "source")
+            warehouse.set_day_status(tenant.slug, period.key, DayStatus.FAILED, reason, ErrorClass.SOURCE)
             raise SourceDataError(
                 f"the day is still not final {tenant.accounting.waiting_deadline_hours} h after it "
                 f"ended: {reason}", tenant=tenant.slug, day=period.key,
             )
-        warehouse.set_day_status(tenant.slug, period.key, "waiting", reason)
-        return SalesOutcome(period, day, "waiting")
+        warehouse.set_day_status(tenant.slug, period.key, DayStatus.WAITING, reason)
+        return SalesOutcome(period, day, DayStatus.WAITING)
     validate_source_frames(tenant, period, day)
     warehouse.replace_partition(tenant.slug, period.key, {
         "sales_lines": day.sales_lines, "payments": day.payments, "closure_totals": day.closure_totals,
     })
     warehouse.record_payment_methods(tenant.slug, period.key, day.payment_methods_seen)
-    status = "empty" if not len(day.sales_lines) and not len(day.payments) else "complete"
+    status = DayStatus.EMPTY if not len(day.sales_lines) and not len(day.payments) else DayStatus.COMPLETE
     warehouse.set_day_status(tenant.slug, period.key, status, None)
     return SalesOutcome(period, day, status)
 
@@ -131,7 +132,7 @@ def sales_metadata(outcome: SalesOutcome) -> dict[str, Any]:
     day = outcome.day
     lines, pays = day.sales_lines, day.payments
     meta: dict[str, Any] = {
-        "status": outcome.status,
+        "status": outcome.status.value,
         "period": f"{outcome.period.start} → {outcome.period.end - timedelta(days=1)}",
         "sales_lines": len(lines),
         "orders": int(lines["order_id"].nunique()) if len(lines) else 0,
@@ -208,7 +209,7 @@ def build_journal(tenant: TenantConfig, period: SalesPeriod, warehouse: Warehous
     checks["vat_rates_known"] = check_vat_rates_known(tenant, lines, period.start)
     if not len(lines) and not len(pays):
         warehouse.replace_partition(tenant.slug, period.key, {"journal_lines": pd.DataFrame()})
-        warehouse.set_day_status(tenant.slug, period.key, "mapped", "no sales")
+        warehouse.set_day_status(tenant.slug, period.key, DayStatus.MAPPED, "no sales")
         checks["entry_balanced"] = CheckOutcome(True, "ERROR", "no sales: nothing to post", pd.DataFrame())
         checks["accounts_mapped"] = CheckOutcome(True, "WARN", "no sales: nothing to map", pd.DataFrame())
         return JournalOutcome(period, None, checks, empty=True)
@@ -234,7 +235,7 @@ def build_journal(tenant: TenantConfig, period: SalesPeriod, warehouse: Warehous
         stored = pd.DataFrame()
     warehouse.replace_partition(tenant.slug, period.key, {"journal_lines": stored})
     if outcome.blocking_failure is None:
-        warehouse.set_day_status(tenant.slug, period.key, "mapped", None)
+        warehouse.set_day_status(tenant.slug, period.key, DayStatus.MAPPED, None)
     return outcome
 
 
@@ -302,11 +303,11 @@ def post_journal(tenant: TenantConfig, period: SalesPeriod, warehouse: Warehouse
     outcome = PostOutcome(period)
     if not len(lines):
         status = (warehouse.get_day_status(tenant.slug, period.key) or {}).get("status")
-        if status in (None, "waiting", "failed", "complete"):
+        if status in (None, DayStatus.WAITING, DayStatus.FAILED, DayStatus.COMPLETE):
             raise MappingError(
                 f"no journal lines to post (day status: {status or 'never fetched'}): materialize "
                 "daily_sales and journal_lines for this day first", tenant=tenant.slug, day=period.key)
-        warehouse.set_day_status(tenant.slug, period.key, "empty", "no sales: nothing posted")
+        warehouse.set_day_status(tenant.slug, period.key, DayStatus.EMPTY, "no sales: nothing posted")
         return outcome
     drafts = drafts_for(tenant, period, lines)
     if len(drafts) > 1:
@@ -320,7 +321,7 @@ def post_journal(tenant: TenantConfig, period: SalesPeriod, warehouse: Warehouse
             client, warehouse, tenant, period.key, entry_key, draft,
             create_missing_accounts=tenant.pennylane.create_missing_accounts,
         ))
-    warehouse.set_day_status(tenant.slug, period.key, "posted", None)
+    warehouse.set_day_status(tenant.slug, period.key, DayStatus.POSTED, None)
     return outcome
 
 
@@ -331,9 +332,9 @@ def post_journal(tenant: TenantConfig, period: SalesPeriod, warehouse: Warehouse
 class PeriodResult:
     tenant: str
     period: str
-    status: str  # posted | unchanged | replaced | waiting | empty | failed
+    status: PeriodOutcome
     message: str = ""
-    error_class: str | None = None
+    error_class: ErrorClass | None = None
     pennylane_ids: list[int] = field(default_factory=list)
     actions: list[str] = field(default_factory=list)
 
@@ -348,22 +349,22 @@ def run_period(tenant: TenantConfig, period_key: str, *, warehouse: Warehouse, p
     try:
         sales = fetch_sales(tenant, period, source, warehouse, now=now)
         if sales.waiting:
-            return PeriodResult(tenant.slug, period_key, "waiting", sales.day.waiting_reason or "")
+            return PeriodResult(tenant.slug, period_key, PeriodOutcome.WAITING, sales.day.waiting_reason or "")
         journal = build_journal(tenant, period, warehouse)
         failure = journal.blocking_failure
         if failure is not None:
             raise failure
         posted = post_journal(tenant, period, warehouse, pennylane_client)
         if not posted.results:
-            return PeriodResult(tenant.slug, period_key, "empty", "no sales")
+            return PeriodResult(tenant.slug, period_key, PeriodOutcome.EMPTY, "no sales")
     except Exception as exc:
-        warehouse.set_day_status(tenant.slug, period_key, "failed", str(exc), error_class_of(exc))
-        return PeriodResult(tenant.slug, period_key, "failed", str(exc), error_class_of(exc))
+        warehouse.set_day_status(tenant.slug, period_key, DayStatus.FAILED, str(exc), error_class_of(exc))
+        return PeriodResult(tenant.slug, period_key, PeriodOutcome.FAILED, str(exc), error_class_of(exc))
     finally:
         if own_source:
             source.close()
     actions = [r.action for r in posted.results]
-    status = "posted" if "created" in actions or "recovered" in actions else (
-        "replaced" if "replaced" in actions else "unchanged")
+    status = PeriodOutcome.POSTED if "created" in actions or "recovered" in actions else (
+        PeriodOutcome.REPLACED if "replaced" in actions else PeriodOutcome.UNCHANGED)
     return PeriodResult(tenant.slug, period_key, status, "", None,
                         [r.pennylane_id for r in posted.results], actions)

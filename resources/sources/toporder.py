@@ -49,7 +49,7 @@ import httpx
 import pandas as pd
 import sqlalchemy as sa
 
-from core.errors import MappingError, SourceDataError, SyncError, TransientError
+from core.errors import ErrorClass, MappingError, SourceDataError, SyncError, TransientError
 from core.frames import CLOSURE_COLUMNS, PAYMENT_COLUMNS, SALES_LINE_COLUMNS, SourceDay, make_frame
 from core.periods import SalesPeriod
 from resources.http import RetryPolicy, send_with_retries
@@ -479,7 +479,7 @@ def report_source_error(
     Moves that day's accepted files to ``rejected/`` with their report and calls Toporder back.
     Returns the report paths (none if the day has no file, e.g. already rejected).
     """
-    if error.error_class != "source":  # mapping errors are the accountant's, not the till's
+    if error.error_class != ErrorClass.SOURCE:  # mapping errors are the accountant's, not the till's
         log.info("Toporder: %s is not a source error; nothing is reported to the till", error)
         return []
     if error.details.get("reported_to_source"):  # fetch already rejected the file it came from
