@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from stdnum.fr import siret as stdnum_siret
@@ -211,9 +212,10 @@ class TenantConfig(_Strict):
     @field_validator("timezone")
     @classmethod
     def _tz(cls, v: str) -> str:
-        from zoneinfo import ZoneInfo
-
-        ZoneInfo(v)  # raises on unknown zone
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):  # not found is a KeyError: pydantic would not catch it
+            raise ValueError(f"{v!r} is not an IANA time zone (e.g. Europe/Paris)") from None
         return v
 
     @field_validator("currency")
