@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import uuid
 from pathlib import Path
@@ -86,3 +87,25 @@ def pennylane_harness(tmp_path: Path, pennylane_spec: Path):
     with PennylaneHarness(tmp_path / "pennylane.db", pennylane_spec) as harness:
         yield harness
     harness.assert_no_spec_violations()
+
+
+@pytest.fixture
+def instance():
+    """A Dagster test instance, entered (and so current) for the whole test.
+
+    At teardown the test fails if it left another instance open. An instance opened in a ``with``
+    (or by a context that opens one from a ref, as ``build_schedule_context(instance=...)`` does
+    when it is not itself used in a ``with``) is the thread's current defs-state storage; dropped
+    unclosed, the garbage collector later restores that storage, whose instance is gone, and the
+    next ``materialize`` of whatever test runs then fails with "Attempted to resolve undefined
+    DagsterInstance weakref" (order- and GC-dependent)."""
+    import dagster as dg  # imported here: most tests never touch Dagster
+    from dagster._core.storage.defs_state import base as defs_state
+
+    with dg.instance_for_test() as inst:
+        yield inst
+    gc.collect()  # finalize what the test dropped without closing it
+    if defs_state.DefsStateStorage.get() is not None:
+        defs_state._current_storage.set(None)  # so that the tests after this one are not hit
+        pytest.fail("this test left a Dagster instance open: close it, or use the context built "
+                    "around it in a `with` block")

@@ -37,12 +37,6 @@ def warehouse(tmp_path: Path) -> Warehouse:
     return wh
 
 
-@pytest.fixture
-def instance():
-    with dg.instance_for_test() as inst:
-        yield inst
-
-
 # --- Emulators over real sockets ------------------------------------------------------------
 import dataclasses  # noqa: E402
 import uuid  # noqa: E402

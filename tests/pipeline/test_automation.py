@@ -30,16 +30,20 @@ def test_schedule_requests_yesterday_for_daily_and_last_month_on_the_first(insta
     instance.add_dynamic_partitions(TENANT_DIMENSION, ["acme-daily", "shop-monthly", "gone", "too-new"])
     tenants = TenantRegistryResource(directory=str(registry_dir))
 
-    ctx = dg.build_schedule_context(instance=instance, resources={"tenants": tenants},
-                                    scheduled_execution_time=datetime(2026, 11, 22, 6, 0, tzinfo=PARIS))
-    requests = list(daily_sales_schedule(ctx))
+    # A schedule context opens its own instance from the ref: `with` closes it (left open, it
+    # stays the thread's current defs-state storage after being garbage-collected, and a later
+    # materialize in the process fails with "undefined DagsterInstance weakref").
+    with dg.build_schedule_context(instance=instance, resources={"tenants": tenants},
+                                   scheduled_execution_time=datetime(2026, 11, 22, 6, 0, tzinfo=PARIS)) as ctx:
+        requests = list(daily_sales_schedule(ctx))
     assert _keys(requests) == [("acme-daily", "2026-11-21")]
     assert requests[0].run_key == "sales:acme-daily:2026-11-21"
     assert requests[0].tags["pennylane-sync/source"] == "chift"
 
-    ctx = dg.build_schedule_context(instance=instance, resources={"tenants": tenants},
-                                    scheduled_execution_time=datetime(2026, 12, 1, 6, 0, tzinfo=PARIS))
-    assert _keys(daily_sales_schedule(ctx)) == [("acme-daily", "2026-11-30"), ("shop-monthly", "2026-11-01")]
+    with dg.build_schedule_context(instance=instance, resources={"tenants": tenants},
+                                   scheduled_execution_time=datetime(2026, 12, 1, 6, 0, tzinfo=PARIS)) as ctx:
+        requests = list(daily_sales_schedule(ctx))
+    assert _keys(requests) == [("acme-daily", "2026-11-30"), ("shop-monthly", "2026-11-01")]
 
 
 def test_schedule_is_0600_paris_and_targets_the_sales_job():

@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import dagster as dg
-import pytest
 import yaml
 
 from pipelines.partitions import TENANT_DIMENSION, partition_key
@@ -20,13 +19,6 @@ from resources.tenants import TenantRegistryResource
 from resources.warehouse import Warehouse, WarehouseResource
 
 DAY = "2026-03-02"
-
-
-@pytest.fixture
-def instance():
-    """A Dagster test instance, entered (and so current) for the whole test."""
-    with dg.instance_for_test() as inst:
-        yield inst
 
 
 def _setup(stock_env, tmp_path, monkeypatch, instance, **stock):
