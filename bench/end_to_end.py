@@ -10,7 +10,7 @@ three times, on three separate sets of tenants (own Chift consumer, own Pennylan
 warehouse), so that neither run finds the other's entries already posted:
 
 1. through Dagster, one run per tenant-day (what the daily schedule launches):
-   :func:`pipelines.cli.run_periods` with ``ranged=False`` on a DagsterInstance in a temporary
+   :func:`pipelines.inprocess.run_periods` with ``ranged=False`` on a DagsterInstance in a temporary
    ``DAGSTER_HOME``;
 2. through Dagster, one run per tenant for its whole date range (what a backfill launches, with
    the single-run backfill policy; also ``pennylane-sync sync``): ``run_periods(ranged=True)``;
@@ -118,7 +118,7 @@ def _warehouse(work: Path, name: str):
 def run(n_tenants: int = FULL["tenants"], n_days: int = FULL["days"]) -> Figures:
     import dagster as dg
 
-    from pipelines.cli import run_periods
+    from pipelines.inprocess import run_periods
     from pipelines.sales.steps import run_period
     from resources.pennylane import PennylaneResource
     from resources.tenants import TenantRegistryResource, get_tenant

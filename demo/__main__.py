@@ -18,7 +18,7 @@ def cmd_run(days: int) -> int:
     from demo.report import check_pennylane, print_summary
     from demo.seeding import push_toporder_files
     from demo.stock import run_stock, stock_tenants
-    from pipelines.cli import run_periods
+    from pipelines.inprocess import run_periods
     from resources.tenants import load_registry
 
     registry = load_registry()

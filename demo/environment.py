@@ -42,7 +42,7 @@ def seed_for(slug: str) -> int:
 
 
 def dagster_home() -> Path:
-    from pipelines.cli import ensure_dagster_home
+    from pipelines.inprocess import ensure_dagster_home
 
     return ensure_dagster_home()
 

@@ -182,28 +182,11 @@ def record_receipts(tenant: TenantConfig, store, last: date) -> list[str]:
     return done
 
 
-def materialize_stock(tenant: TenantConfig, day: date, resources: dict):
-    """The stock assets (documents → movements → levels) for the tenant's ``day``, one Dagster run."""
-    import dagster as dg
-
-    from pipelines.partitions import TENANT_DIMENSION, partition_key
-    from pipelines.sales.automation import run_tags
-    from pipelines.stock.definitions import stock_assets
-
-    instance = dg.DagsterInstance.get()
-    if not instance.has_dynamic_partition(TENANT_DIMENSION, tenant.slug):
-        instance.add_dynamic_partitions(TENANT_DIMENSION, [tenant.slug])
-    return dg.materialize(
-        stock_assets, partition_key=partition_key(tenant.slug, day.isoformat()), instance=instance,
-        resources=resources, tags=run_tags(tenant, "demo"), raise_on_error=False,
-        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
-    )
-
-
 def run_stock(tenant: TenantConfig, last: date) -> bool:
     """Seed, sync through Dagster, print the levels at the end of ``last``; True if they are the
     scenario's and the run succeeded."""
     from pipelines.definitions import build_resources
+    from pipelines.inprocess import import_stock_now
     from pipelines.stock.operations import current_levels
     from pipelines.stock.sync import StockSync
     from resources.stock.store import StockStore
@@ -219,7 +202,7 @@ def run_stock(tenant: TenantConfig, last: date) -> bool:
     StockSync(tenant, client, store).run()
     print("   goods receipts: " + "; ".join(record_receipts(tenant, store, last)))
     ledger_before = store.ledger_size(tenant.slug)
-    result = materialize_stock(tenant, last, resources)
+    result = import_stock_now(tenant, trigger="demo", day=last.isoformat(), resources=resources)
     ledger_after = store.ledger_size(tenant.slug)
     checks = {c.check_name: c.passed for c in result.get_asset_check_evaluations()}
     print(f"   Dagster run {result.run_id}: {'success' if result.success else 'FAILED'}; "

@@ -21,6 +21,7 @@ listed) and gate posting day by day in the code rather than through Dagster's bl
 """
 
 import contextlib
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -38,6 +39,9 @@ from resources.tenants import TenantConfig, TenantRegistryResource
 from resources.warehouse import Warehouse, WarehouseResource
 
 GROUP = "sales"
+# Single-run backfills are deliberate (DESIGN.md §3): Dagster's "beta parameter" notice, printed
+# at every import (CLI commands, code server), tells our users nothing.
+warnings.filterwarnings("ignore", message="Parameter `backfill_policy`", category=dg.BetaWarning)
 SINGLE_RUN_BACKFILLS = dg.BackfillPolicy.single_run()
 TRANSIENT_RETRY = dg.RetryPolicy(
     max_retries=3, delay=20, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS

@@ -220,7 +220,7 @@ def test_strict_mode_unknown_method_is_a_mapping_error_for_the_accountant(world,
 
 
 def test_a_backfill_range_runs_as_one_run_posting_good_days_and_alerting_per_failed_day(world, webhook):
-    from pipelines.cli import run_periods
+    from pipelines.inprocess import run_periods
     from resources.tenants import get_tenant
 
     route, received = webhook
