@@ -2,6 +2,7 @@
 
 - :func:`cents_to_amount`  ``-123456`` → ``"-1234.56"``: Pennylane amounts, metadata, vendor files
 - :func:`cents_to_text`    ``-123456`` → ``"-1234.56 €"``: error messages, warnings, alerts
+- :func:`cents_to_french`  ``-123456`` → ``"-1 234,56 €"`` (no-break spaces): documents in French
 - :func:`amount_to_cents`  ``"1234.5"`` / ``Decimal("1234.50")`` → ``123450``, exactly, or ``ValueError``
 
 No float ever takes part in a computation: formatting refuses floats (``TypeError``), and a float
@@ -33,6 +34,14 @@ def cents_to_amount(cents: int) -> str:
 def cents_to_text(cents: int) -> str:
     """Integer cents → amount in euros for people (``123456`` → ``"1234.56 €"``)."""
     return f"{cents_to_amount(cents)} €"
+
+
+def cents_to_french(cents: int) -> str:
+    """Integer cents → euros as French documents write them: thousands apart by a no-break
+    space, a decimal comma, a no-break space before ``€`` (``123456`` → ``"1\u00a0234,56\u00a0€"``)."""
+    value = _whole_cents(cents)
+    whole, part = divmod(abs(value), 100)
+    return ("-" if value < 0 else "") + f"{whole:,}".replace(",", "\u00a0") + f",{part:02d}\u00a0€"
 
 
 def amount_to_cents(amount: str | int | Decimal | float) -> int:

@@ -10,7 +10,8 @@ import click
 from pipelines.cli.common import EXIT_FAILED, ISO_DATE, Tenant, warehouse
 from pipelines.inprocess import import_stock_now
 from pipelines.stock import operations
-from pipelines.stock.receipts import import_receipts_csv, send_receipt
+from pipelines.stock.receipts import import_receipts_csv
+from pipelines.stock.supplier_invoices import send_receipt
 from resources.pennylane import PennylaneResource
 from resources.stock.store import StockStore
 from resources.tenants import TenantConfig

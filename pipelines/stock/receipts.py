@@ -1,13 +1,9 @@
-"""Goods receipts: recorded locally (CLI or CSV), they put goods on hand; optionally sent to
-Pennylane as a supplier invoice, exactly once.
+"""Goods receipts recorded locally (CLI or CSV): they put goods on hand. Sending them to
+Pennylane as supplier invoices is :mod:`pipelines.stock.supplier_invoices`.
 
-Sending is a two-step write that Pennylane cannot make idempotent for us (POST is not
-idempotent), so the state is recorded around each step: ``pending`` → upload the PDF, record the
-attachment id and ``sending`` → import the supplier invoice, record its id and ``sent``. A crash
-between the import and the last record leaves ``sending``: the retry imports the *same* file
-again, which Pennylane refuses as a duplicate (409, "already exists with such attachment"), and
-that answer is taken as "already sent". A receipt marked ``sent`` is never sent again, even if
-it is edited afterwards (the edit is logged; the accountant corrects the supplier invoice).
+A receipt is stored as ``pending`` (to be sent) or ``local`` (the tenant does not send receipts);
+recording it again with the same content changes nothing, a different content makes a new
+version whose movements compensate the previous one.
 """
 
 from __future__ import annotations
@@ -16,15 +12,13 @@ import csv
 import io
 import json
 from dataclasses import dataclass
-from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from datetime import date
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from core.errors import MappingError, SourceDataError, http_status_of
-from core.money import cents_to_amount
+from core.errors import MappingError, SourceDataError
 from core.stock.movements import DocLine, StockDocument, from_milli, to_milli
-from resources.stock.receipt_pdf import render_pdf
 from resources.stock.store import StockStore, utcnow
 from resources.tenants import TenantConfig
 
@@ -160,97 +154,3 @@ def import_receipts_csv(store: StockStore, tenant: TenantConfig, source: str | P
     for rid, rec in receipts.items():
         record_receipt(store, tenant, rid, rec["date"], rec["supplier"], rec["lines"], rec["location"])
     return list(receipts)
-
-
-def _cents(value: Decimal) -> int:
-    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-
-def supplier_invoice_payload(tenant: TenantConfig, receipt: dict[str, Any], file_attachment_id: int) -> dict[str, Any]:
-    """The ``POST /supplier_invoices/import`` body for a receipt: one line per VAT rate.
-
-    Amounts are exact: net per receipt line rounded to the cent, VAT per rate on the summed net.
-    """
-    supplier_id = tenant.stock.receipts_supplier_id
-    if supplier_id is None:
-        raise MappingError("stock.receipts_supplier_id must be set to send goods receipts as supplier invoices",
-                           tenant=tenant.slug, record=f"receipt {receipt['receipt_id']}",
-                           field_name="stock.receipts_supplier_id")
-    by_rate: dict[str, int] = {}
-    for line in json.loads(receipt["lines"]):
-        net = _cents(Decimal(line["quantity"]) * Decimal(line["unit_cost"]) * 100)
-        by_rate[line["vat_rate"]] = by_rate.get(line["vat_rate"], 0) + net
-    inv_lines, total_net, total_tax = [], 0, 0
-    for rate, net in sorted(by_rate.items()):
-        tax = _cents(Decimal(net) * Decimal(rate) / 100)
-        total_net += net
-        total_tax += tax
-        inv_lines.append({"currency_amount": cents_to_amount(net + tax), "currency_tax": cents_to_amount(tax),
-                          "vat_rate": VAT_CODES[rate], "label": f"Réception {receipt['receipt_id']} TVA {rate}%"})
-    day = date.fromisoformat(receipt["date"])
-    return {
-        "file_attachment_id": int(file_attachment_id),
-        "supplier_id": int(supplier_id),
-        "date": receipt["date"],
-        "deadline": (day + timedelta(days=30)).isoformat(),
-        "invoice_number": str(receipt["receipt_id"]),
-        "currency": tenant.currency,
-        "currency_amount_before_tax": cents_to_amount(total_net),
-        "currency_amount": cents_to_amount(total_net + total_tax),
-        "currency_tax": cents_to_amount(total_tax),
-        "label": f"Bon de réception {receipt['receipt_id']} — {receipt['supplier']}",
-        "external_reference": f"stock-receipt-{tenant.slug}-{receipt['receipt_id']}",
-        "invoice_lines": inv_lines,
-    }
-
-
-def receipt_pdf(tenant: TenantConfig, receipt: dict[str, Any]) -> bytes:
-    lines = [f"{tenant.name} (SIRET {tenant.siret})", f"Fournisseur : {receipt['supplier']}",
-             f"Date : {receipt['date']}   Lieu : {receipt['location']}", ""]
-    for ln in json.loads(receipt["lines"]):
-        lines.append(f"{ln['sku']}  {ln.get('name') or ''}  qte {ln['quantity']}  x {ln['unit_cost']} EUR HT"
-                     f"  TVA {ln['vat_rate']}%")
-    return render_pdf(f"Bon de reception {receipt['receipt_id']}", lines)
-
-
-def send_receipt(store: StockStore, tenant: TenantConfig, client, receipt_id: str) -> int | None:
-    """Send one receipt to Pennylane as a supplier invoice, exactly once. Returns its Pennylane id
-    (None when Pennylane answered that it already had it and gave no id)."""
-    slug = tenant.slug
-    rec = store.receipt(slug, receipt_id)
-    if rec is None:
-        raise SourceDataError("unknown goods receipt", tenant=slug, record=f"receipt {receipt_id}")
-    if rec["send_status"] == "sent":
-        return rec["supplier_invoice_id"]
-    if rec["send_status"] == "sending":
-        # A previous attempt may have been stored by Pennylane before we could record it.
-        ref = supplier_invoice_payload(tenant, rec, 0)["external_reference"]
-        found = list(client.list_supplier_invoices(
-            filters=[{"field": "external_reference", "operator": "eq", "value": ref}]))
-        if found:
-            store.save_receipt(slug, receipt_id, send_status="sent", supplier_invoice_id=int(found[0]["id"]),
-                               sent_at=utcnow())
-            store.log(slug, "receipt_sent", f"receipt {receipt_id}",
-                      f"found already imported as supplier invoice {found[0]['id']} (external reference {ref})")
-            return int(found[0]["id"])
-    pdf = receipt_pdf(tenant, rec)
-    attachment_id = rec["file_attachment_id"]
-    if attachment_id is None:
-        supplier_invoice_payload(tenant, rec, 0)  # fail on a missing supplier before uploading anything
-        uploaded = client.upload_file_attachment(f"reception-{receipt_id}.pdf", pdf)
-        attachment_id = int(uploaded["id"])
-        store.save_receipt(slug, receipt_id, file_attachment_id=attachment_id, send_status="sending")
-    payload = supplier_invoice_payload(tenant, rec, attachment_id)
-    try:
-        created = client.import_supplier_invoice(payload)
-    except Exception as exc:
-        if http_status_of(exc) != 409:
-            raise
-        store.save_receipt(slug, receipt_id, send_status="sent", sent_at=utcnow())
-        store.log(slug, "receipt_sent", f"receipt {receipt_id}",
-                  f"Pennylane already had this supplier invoice (409): marked as sent ({exc})")
-        return None
-    store.save_receipt(slug, receipt_id, send_status="sent", supplier_invoice_id=int(created["id"]),
-                       sent_at=utcnow())
-    store.log(slug, "receipt_sent", f"receipt {receipt_id}", f"sent as supplier invoice {created['id']}")
-    return int(created["id"])

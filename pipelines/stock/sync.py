@@ -39,7 +39,7 @@ import pandas as pd
 from core.errors import TransientError, http_status_of
 from core.stock.levels import levels_at
 from core.stock.movements import DocLine, Movement, StockDocument, StockOptions, plan_movements, to_milli
-from pipelines.stock.receipts import send_receipt
+from pipelines.stock.supplier_invoices import send_receipt
 from pipelines.stock.twoway import merge_fields
 from resources.stock.store import CursorState, StockStore, utcnow
 

@@ -1,45 +1,89 @@
-"""A one-page PDF of a goods receipt, written by hand (no dependency).
+"""A document with a table as a PDF (fpdf2): the goods receipt attached to the supplier invoice
+sent to Pennylane.
 
-Pennylane's supplier-invoice import needs a file. The PDF is **deterministic** (no creation
-date, fixed object order): the same receipt always gives the same bytes, which is what makes
-Pennylane's de-duplication "by file" a second safety net behind our own sending state.
-Text is Latin-1 (WinAnsi) in Helvetica; characters outside Latin-1 are replaced by "?".
+- Any text: accents, ``€``, ``Œ``, Polish, Czech, Greek or Cyrillic names, in Noto Sans embedded
+  as a subset. The font comes from the ``fontpkg-noto-sans`` package (SIL Open Font License 1.1,
+  which allows embedding and redistribution): nothing is read from the system nor downloaded.
+- A table of any length, over as many A4 pages as it needs, its heading repeated on each page,
+  "page n/N" in the footer; the totals after it.
+- Deterministic: the creation date is the document's own date and nothing else varies, so the
+  same document always gives the same bytes (Pennylane's de-duplication "by file" is a second
+  safety net behind our own sending state).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+import fontpkg
+from fpdf import FPDF, FontFace
+
+FONT = "NotoSans"
+TEXT_SIZE = 9
+HEADING_GREY = 225
+TOTALS_LINE = 5.0  # mm
 
 
-def _escape(text: str) -> str:
-    text = text.encode("latin-1", "replace").decode("latin-1")
-    return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+@dataclass(frozen=True)
+class Column:
+    title: str
+    width: float  # relative to the other columns
+    align: str = "LEFT"  # or "RIGHT" (amounts, quantities)
 
 
-def render_pdf(title: str, lines: Sequence[str]) -> bytes:
-    """A single A4 page: ``title`` in bold, then one text line per entry of ``lines``."""
-    ops = ["BT", "/F2 14 Tf", "50 800 Td", f"({_escape(title)}) Tj", "/F1 10 Tf", "0 -24 Td"]
-    for line in lines[:60]:
-        ops += [f"({_escape(line)}) Tj", "0 -13 Td"]
-    ops.append("ET")
-    stream = "\n".join(ops).encode("latin-1")
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R /F2 6 0 R >> >> >>",
-        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for i, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += f"{i} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    for off in offsets:
-        out += f"{off:010d} 00000 n \n".encode()
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    return bytes(out)
+@dataclass(frozen=True)
+class TableDocument:
+    title: str
+    dated: date  # the document's date, also the PDF's creation date
+    lines: Sequence[str]  # under the title
+    columns: Sequence[Column]
+    rows: Sequence[Sequence[str]]
+    totals: Sequence[tuple[str, str]]  # (label, amount), after the table
+    footer: str  # left of "page n/N"
+
+
+class _Pdf(FPDF):
+    def __init__(self, footer: str):
+        super().__init__(orientation="portrait", unit="mm", format="A4")
+        self._footer_text = footer
+
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font(FONT, size=7)
+        self.cell(0, 5, self._footer_text, align="L")
+        self.set_x(self.l_margin)
+        self.cell(0, 5, f"page {self.page_no()}/{{nb}}", align="R")
+
+
+def render_pdf(doc: TableDocument) -> bytes:
+    pdf = _Pdf(doc.footer)
+    pdf.set_creation_date(datetime(doc.dated.year, doc.dated.month, doc.dated.day, tzinfo=UTC))
+    pdf.set_producer("pennylane-sync")
+    pdf.set_title(doc.title)
+    pdf.add_font(FONT, "", fontpkg.path("Noto Sans", weight=400))
+    pdf.set_auto_page_break(auto=True, margin=16)
+    pdf.add_page()
+    pdf.set_font(FONT, size=15)
+    pdf.multi_cell(0, 8, doc.title, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, size=TEXT_SIZE + 1)
+    for line in doc.lines:
+        pdf.multi_cell(0, 5, line, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+    pdf.set_font(FONT, size=TEXT_SIZE)
+    headings = FontFace(emphasis="", fill_color=HEADING_GREY)
+    with pdf.table(col_widths=[c.width for c in doc.columns], text_align=[c.align for c in doc.columns],
+                   headings_style=headings, line_height=4.6, padding=0.8) as table:
+        table.row([c.title for c in doc.columns])
+        for row in doc.rows:
+            table.row(list(row))
+    if doc.totals:
+        pdf.ln(3)
+        if pdf.will_page_break(len(doc.totals) * (TOTALS_LINE + 1.6)):
+            pdf.add_page()  # the totals together, on one page
+        with pdf.table(width=90, col_widths=(3, 2), align="RIGHT", text_align=("LEFT", "RIGHT"),
+                       first_row_as_headings=False, line_height=TOTALS_LINE, padding=0.8) as table:
+            for label, amount in doc.totals:
+                table.row([label, amount])
+    return bytes(pdf.output())

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.money import amount_to_cents, cents_to_amount, cents_to_text
+from core.money import amount_to_cents, cents_to_amount, cents_to_french, cents_to_text
 
 CENTS = st.integers(min_value=-(10**15), max_value=10**15)
 
@@ -25,6 +25,14 @@ CENTS = st.integers(min_value=-(10**15), max_value=10**15)
 def test_cents_are_written_with_two_decimals_and_the_sign_in_front(cents, amount, text):
     assert cents_to_amount(cents) == amount
     assert cents_to_text(cents) == text
+
+
+@pytest.mark.parametrize(("cents", "french"), [
+    (0, "0,00 €"), (5, "0,05 €"), (-5, "-0,05 €"), (99999, "999,99 €"), (100000, "1 000,00 €"),
+    (123456, "1 234,56 €"), (-123456789, "-1 234 567,89 €"),
+])
+def test_french_documents_group_thousands_and_use_a_decimal_comma(cents, french):
+    assert cents_to_french(cents) == french.replace(" ", "\u00a0")
 
 
 @given(CENTS)
