@@ -22,7 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from emulators.pennylane.app import create_app
 from emulators.server import serve
-from pipelines.stock.sync import compute_levels, run_stock_sync
+from pipelines.stock.ledger import compute_levels
+from pipelines.stock.sync import run_stock_sync
 from resources.pennylane import PennylaneClient
 from resources.stock.store import StockStore
 from resources.tenants import TenantConfig

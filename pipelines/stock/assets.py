@@ -25,7 +25,8 @@ from pipelines.stock.checks import (
     schema_errors,
     untraceable,
 )
-from pipelines.stock.sync import StockSync, compute_levels, local_today, update_movements
+from pipelines.stock.ledger import compute_levels, local_today, update_movements
+from pipelines.stock.sync import StockSync
 from resources.pennylane import PennylaneResource
 from resources.stock.store import StockStore
 from resources.tenants import TenantConfig, TenantRegistryResource

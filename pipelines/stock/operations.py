@@ -12,6 +12,9 @@ from datetime import datetime
 from typing import Any
 
 from core.errors import MappingError
+from core.stock.movements import from_milli
+from pipelines.stock.ledger import compute_levels, local_today
+from pipelines.stock.sync import run_stock_sync
 from resources.stock.store import StockStore, utcnow
 from resources.tenants import TenantConfig
 
@@ -113,16 +116,11 @@ def reconnect(store: StockStore, tenant: str) -> None:
 
 def import_now(tenant: TenantConfig, client, store: StockStore, *, full: bool = False):
     """"Importer les factures maintenant": the same sync as the schedule, for one tenant, now."""
-    from pipelines.stock.sync import run_stock_sync
-
     return run_stock_sync(tenant, client, store, full=full)
 
 
 def current_levels(store: StockStore, tenant: TenantConfig, day: str | None = None):
     """Levels (as a frame with product name/SKU and quantities as decimals) for display."""
-    from core.stock.movements import from_milli
-    from pipelines.stock.sync import compute_levels, local_today
-
     frame = compute_levels(store, tenant, day or local_today(tenant), write=False)
     names = {str(p["id"]): (p["name"], p["sku"]) for p in store.products(tenant.slug)}
     frame = frame.assign(

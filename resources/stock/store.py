@@ -101,6 +101,12 @@ class StockStore:
                              .order_by(t.stock_documents.c.doc_id)).mappings().all()
         return [_doc_from_row(r) for r in rows]
 
+    def remote_updated_at_index(self, tenant: str) -> dict[str, str | None]:
+        """Document id → Pennylane's ``updated_at`` when last stored (to skip unchanged documents)."""
+        d = t.stock_documents
+        with self.engine.connect() as c:
+            return dict(c.execute(sa.select(d.c.doc_id, d.c.remote_updated_at).where(d.c.tenant == tenant)).all())
+
     def upsert_document(self, tenant: str, doc: StockDocument, *, number: str | None = None,
                         remote_updated_at: str | None = None) -> StockDocument:
         """Store ``doc`` as the document's current version. The version goes up only when the

@@ -14,7 +14,8 @@ from typing import Any
 import httpx
 import pytest
 
-from pipelines.stock.sync import compute_levels, run_stock_sync
+from pipelines.stock.ledger import compute_levels
+from pipelines.stock.sync import run_stock_sync
 from resources.pennylane import PennylaneClient
 from resources.stock.store import StockStore
 from resources.tenants import TenantConfig

@@ -8,9 +8,9 @@ import pytest
 from pypdf import PdfReader
 
 from core.errors import SourceDataError
+from pipelines.stock.ledger import compute_levels, update_movements
 from pipelines.stock.receipts import import_receipts_csv, parse_receipts_csv
 from pipelines.stock.supplier_invoices import receipt_pdf, supplier_invoice_payload
-from pipelines.stock.sync import compute_levels, update_movements
 from resources.stock.store import StockStore
 from resources.tenants import TenantConfig
 from resources.warehouse import Warehouse
