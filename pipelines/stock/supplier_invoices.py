@@ -79,7 +79,8 @@ def supplier_invoice_payload(tenant: TenantConfig, receipt: dict[str, Any], file
                            field_name="stock.receipts_supplier_id")
     totals = receipt_totals(receipt)
     inv_lines = [{"currency_amount": cents_to_amount(r.net_cents + r.tax_cents),
-                  "currency_tax": cents_to_amount(r.tax_cents), "vat_rate": VAT_CODES[r.rate], "label": f"Réception {receipt['receipt_id']} TVA {r.rate}%"}
+                  "currency_tax": cents_to_amount(r.tax_cents), "vat_rate": VAT_CODES[r.rate],
+                  "label": f"Réception {receipt['receipt_id']} TVA {r.rate}%"}
                  for r in totals.by_rate]
     day = date.fromisoformat(receipt["date"])
     return {
