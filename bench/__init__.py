@@ -14,6 +14,7 @@ import os
 import resource
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 
 # --------------------------------------------------------------------------- figures
@@ -183,7 +184,10 @@ def bench_tenant_doc(slug: str, profile: str, *, index: int = 0, start_date: str
         "name": f"{slug.replace('-', ' ').title()} SAS",
         "siret": BENCH_SIRETS[index % len(BENCH_SIRETS)],
         "start_date": start_date,
-        "source": {"type": "chift"},
+        "source": {"type": "chift",
+                   "credentials": {"client_id": "CHIFT_CLIENT_ID", "client_secret": "CHIFT_CLIENT_SECRET",
+                                   "account_id": "CHIFT_ACCOUNT_ID"},
+                   "settings": {"consumer_id": str(uuid.uuid5(uuid.NAMESPACE_DNS, slug))}},
         "pennylane": {"token_env": f"PL_TOKEN_{slug.upper().replace('-', '_')}"},
         "accounting": PROFILE_ACCOUNTING[profile],
     }

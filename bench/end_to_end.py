@@ -65,12 +65,9 @@ class BenchWorld:
         returns its Pennylane token."""
         from emulators.generator import generate_day
 
-        consumer = str(uuid.uuid5(uuid.NAMESPACE_DNS, slug))
         doc = bench_tenant_doc(slug, profile, index=index, start_date=days[0].isoformat())
-        doc["source"] = {"type": "chift", "base_url": self.chift_url,
-                         "credentials": {"client_id": "CHIFT_CLIENT_ID", "client_secret": "CHIFT_CLIENT_SECRET",
-                                         "account_id": "CHIFT_ACCOUNT_ID"},
-                         "settings": {"consumer_id": consumer}}
+        doc["source"]["base_url"] = self.chift_url
+        consumer = doc["source"]["settings"]["consumer_id"]
         doc["pennylane"] = {**doc["pennylane"], "base_url": self.pennylane_url + "/api/external/v2"}
         token = f"tok-{slug}-{uuid.uuid4().hex[:8]}"
         os.environ[doc["pennylane"]["token_env"]] = token

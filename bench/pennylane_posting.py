@@ -47,7 +47,7 @@ def main() -> int:
     app.store.register_company(token, "Bench SAS")
     tenant = TenantConfig.model_validate({
         "slug": "bench", "name": "Bench", "siret": "73282932000074", "start_date": "2026-01-01",
-        "source": {"type": "square"}, "pennylane": {"token_env": "PL_BENCH"},
+        "source": {"type": "square", "credentials": {"access_token": "SQUARE_TOKEN"}}, "pennylane": {"token_env": "PL_BENCH"},
     })
     wh = Warehouse(f"sqlite:///{work / 'warehouse.db'}")
     wh.create_all()

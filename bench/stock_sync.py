@@ -38,7 +38,8 @@ def main() -> None:
         client = PennylaneClient(token, srv.url + "/api/external/v2", tenant="bench")
         tenant = TenantConfig.model_validate({
             "slug": "bench", "name": "Bench", "siret": "73282932000074", "start_date": "2026-01-01",
-            "source": {"type": "shopify"}, "pennylane": {"token_env": "X"},
+            "source": {"type": "shopify", "base_url": "https://shop.myshopify.com",
+                       "credentials": {"access_token": "SHOPIFY_TOKEN"}}, "pennylane": {"token_env": "X"},
             "stock": {"enabled": True, "locations": ["main", "van"], "default_location": "main"}})
         store = StockStore(Warehouse(f"sqlite:///{tmp / 'wh.db'}"))
         products = [client.create_product({"label": f"P{i}", "reference": f"SKU-{i}", "price_before_tax": "5.00",

@@ -12,10 +12,18 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 from stdnum.fr import siret as stdnum_siret
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
@@ -43,41 +51,51 @@ def _check_accounts(mapping: dict[str, str], where: str) -> dict[str, str]:
     return {str(k): _check_account(v, f"{where}[{k!r}]") for k, v in mapping.items()}
 
 
+def _env_name(value: str) -> str:
+    if not ENV_NAME_RE.match(str(value)):
+        raise ValueError("must be the NAME of an environment variable (e.g. SHOP_TOKEN), not a secret value")
+    return value
+
+
+def _one_or_many(value: Any) -> Any:
+    return [value] if isinstance(value, str | int) else value
+
+
+# A credential: the name of the environment variable holding the secret.
+EnvName = Annotated[str, AfterValidator(_env_name)]
+# Vendor ids (locations, restaurants): one or a list, numbers or strings, kept as strings.
+IdList = Annotated[list[Annotated[str, BeforeValidator(str)]], BeforeValidator(_one_or_many)]
+
+
+class SourceCredentials(_Strict):
+    """Base of a source's ``credentials:`` block (env var names); each source's model lives with
+    its connector."""
+
+
+class SourceSettings(_Strict):
+    """Base of a source's ``settings:`` block; each source's model lives with its connector."""
+
+
 class SourceConfig(_Strict):
-    """Where the sales come from. ``credentials`` maps a credential name to an env var *name*."""
+    """Where the sales come from. ``credentials`` maps a credential name to an env var *name*.
+
+    This is the shape every source shares. The registry (``resources/tenants.py``) validates a
+    tenant file with each source's own subclass (typed ``credentials`` and ``settings``, chosen
+    by ``type``), so a wrong setting is rejected when the file is loaded, naming the field.
+    """
 
     type: SourceType
     base_url: str | None = None
-    credentials: dict[str, str] = Field(default_factory=dict)
-    # Source-specific options (Chift consumer id and connection id, Shopify shop domain,
-    # location ids, Toporder inbox identifier...). Documented per source in the README.
+    credentials: dict[str, EnvName] = Field(default_factory=dict)
     settings: dict[str, Any] = Field(default_factory=dict)
-
-    @field_validator("credentials")
-    @classmethod
-    def _env_names_only(cls, v: dict[str, str]) -> dict[str, str]:
-        for key, env_name in v.items():
-            if not ENV_NAME_RE.match(str(env_name)):
-                raise ValueError(
-                    f"credentials.{key} must be the NAME of an environment variable "
-                    f"(e.g. SHOP_TOKEN), not a secret value"
-                )
-        return v
 
 
 class PennylaneConfig(_Strict):
     base_url: str = DEFAULT_PENNYLANE_URL
-    token_env: str
+    token_env: EnvName
     journal_code: str = "VT"
     journal_label: str = "Ventes"
     create_missing_accounts: bool = True
-
-    @field_validator("token_env")
-    @classmethod
-    def _env_name(cls, v: str) -> str:
-        if not ENV_NAME_RE.match(v):
-            raise ValueError("pennylane.token_env must be the NAME of an environment variable")
-        return v
 
     @field_validator("journal_code")
     @classmethod

@@ -49,7 +49,7 @@ def chift_app(registry: dict[str, TenantConfig], first: date, last: date):
         tenant = registry.get(slug)
         if tenant is None:
             continue
-        consumer = tenant.source.settings["consumer_id"]
+        consumer = tenant.source.settings.consumer_id
         state.add_consumer(consumer, tenant.name)
         for day in _days(max(first, tenant.start_date), last):
             state.add_day(consumer, generate_day(profile, day, seed=seed_for(slug), timezone=tenant.timezone))
@@ -62,7 +62,7 @@ def shopify_app(tenant: TenantConfig, first: date, last: date):
     from emulators.shopify import ShopifyState, create_app, state_from_simday
 
     options = SHOPIFY_SHOPS[tenant.slug]
-    state = ShopifyState(token=os.environ[tenant.source.credentials["access_token"]])
+    state = ShopifyState(token=os.environ[tenant.source.credentials.access_token])
     state.shop.update({"name": tenant.name, "myshopify_domain": f"{tenant.slug}.myshopify.com"})
     for day in _days(max(first, tenant.start_date), last):
         sim = generate_day("ecommerce", day, seed=seed_for(tenant.slug), timezone=tenant.timezone,
@@ -77,7 +77,7 @@ def square_app(tenant: TenantConfig, first: date, last: date):
     from emulators.square import SquareState, create_app, seed_from_simday
 
     profile = SQUARE_PROFILES[tenant.slug]
-    state = SquareState(token=os.environ[tenant.source.credentials["access_token"]])
+    state = SquareState(token=os.environ[tenant.source.credentials.access_token])
     state.add_location("loc-1", tenant.name.removesuffix(" SARL"), tenant.timezone)  # the generator's id
     for day in _days(max(first, tenant.start_date), last):
         # Meal vouchers are Square's OTHER tender here: no unknown wallets mixed into OTHER.
@@ -110,7 +110,8 @@ def push_toporder_files(registry: dict[str, TenantConfig], first: date, last: da
     """Activate each Toporder demo tenant and drop one closure file per day in its inbox, as the
     till would (a day already received is not pushed again)."""
     from emulators.generator import generate_day
-    from resources.sources.toporder import activate, write_closure_file
+    from emulators.toporder_files import write_closure_file
+    from resources.sources.toporder.activation import activate
     from resources.warehouse import default_url, warehouse_for
 
     wh = warehouse_for(os.environ.get("WAREHOUSE_URL") or default_url())

@@ -45,6 +45,11 @@ def _stamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "+0000"
 
 
+def _moment(stamp: str) -> datetime:
+    """A purchase's timestamp back to a datetime (ISO 8601; Python reads the ``+0000`` offset)."""
+    return datetime.fromisoformat(stamp)
+
+
 def _legacy_id(purchase_uuid1: str) -> str:
     """The deprecated short ``purchaseUUID`` (URL-safe base64 of the UUID's bytes)."""
     return base64.urlsafe_b64encode(uuid.UUID(purchase_uuid1).bytes).decode().rstrip("=")
@@ -145,9 +150,7 @@ def build_purchase(
 
 def purchase_hash(purchase: dict) -> str:
     """Zettle's page reference: epoch milliseconds then the short purchase id (as in the docs)."""
-    from resources.sources.zettle import parse_timestamp
-
-    millis = int(parse_timestamp(purchase["timestamp"]).timestamp() * 1000)
+    millis = int(_moment(purchase["timestamp"]).timestamp() * 1000)
     return f"{millis}{purchase['purchaseUUID']}"
 
 
@@ -239,11 +242,9 @@ def create_app(state: ZettleState) -> Starlette:
         if not 1 <= limit <= 1000:
             return JSONResponse({"error": "Bad Request", "message": "limit must be 1..1000"}, status_code=400)
         descending = q.get("descending", "false").lower() == "true"
-        from resources.sources.zettle import parse_timestamp
-
         hits = [p for p in state.purchases
-                if (start is None or parse_timestamp(p["timestamp"]) >= start)
-                and (end is None or parse_timestamp(p["timestamp"]) < end)]
+                if (start is None or _moment(p["timestamp"]) >= start)
+                and (end is None or _moment(p["timestamp"]) < end)]
         hits.sort(key=purchase_hash, reverse=descending)
         last = q.get("lastPurchaseHash")
         if last:

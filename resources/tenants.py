@@ -1,7 +1,8 @@
 """Tenant registry: one YAML file per tenant under ``tenants/`` (or ``$TENANTS_DIR``).
 
-The models are in :mod:`core.tenants`; this module reads the files, resolves secrets from the
-environment, and offers the registry as a Dagster resource.
+The models are in :mod:`core.tenants`; this module completes them with each source's own model
+(:class:`TenantConfig`), reads the files, resolves secrets from the environment, and offers the
+registry as a Dagster resource.
 """
 
 from __future__ import annotations
@@ -11,12 +12,23 @@ from pathlib import Path
 
 import dagster as dg
 import yaml
+from pydantic import ValidationError
 
+from core import tenants as core_tenants
 from core.errors import MappingError
-from core.tenants import TenantConfig
+from resources.sources.common import validation_errors
+from resources.sources.settings import VendorSourceConfig
 
 __all__ = ["TenantConfig", "TenantRegistryError", "TenantRegistryResource", "get_tenant", "load_registry",
            "load_tenant_file", "secret", "tenants_dir"]
+
+
+class TenantConfig(core_tenants.TenantConfig):
+    """A tenant as the registry validates it: :class:`core.tenants.TenantConfig` whose ``source``
+    is the model of its ``type`` (typed credentials and settings, see
+    :mod:`resources.sources.settings`). Everything in ``core`` sees a plain ``TenantConfig``."""
+
+    source: VendorSourceConfig
 
 
 class TenantRegistryError(ValueError):
@@ -31,7 +43,9 @@ def load_tenant_file(path: Path) -> TenantConfig:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
         cfg = TenantConfig.model_validate(raw)
-    except Exception as exc:  # pydantic.ValidationError, yaml.YAMLError
+    except ValidationError as exc:
+        raise TenantRegistryError(f"{path.name}: {validation_errors(exc)}") from exc
+    except (OSError, yaml.YAMLError) as exc:
         raise TenantRegistryError(f"{path.name}: {exc}") from exc
     if cfg.slug != path.stem:
         raise TenantRegistryError(f"{path.name}: slug {cfg.slug!r} must match the file name {path.stem!r}")

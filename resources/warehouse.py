@@ -31,7 +31,7 @@ METADATA = sa.MetaData()
 TABLE_MODULES = (
     "resources.posting",
     "resources.alerts",
-    "resources.sources.toporder",
+    "resources.sources.toporder.activation",
     "resources.stock.tables",
 )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from pipelines.cli.common import Tenant, warehouse
-from resources.sources.toporder import activate as activate_tenant
+from resources.sources.toporder.activation import activate as activate_tenant
 from resources.tenants import TenantConfig
 
 

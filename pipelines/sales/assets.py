@@ -34,7 +34,7 @@ from core.statuses import DayStatus, StepStatus
 from pipelines.partitions import split_key, tenant_day_partitions
 from pipelines.sales import steps
 from resources.pennylane import PennylaneResource
-from resources.sources import build_source
+from resources.sources.registry import build_source
 from resources.tenants import TenantConfig, TenantRegistryResource
 from resources.warehouse import Warehouse, WarehouseResource
 
@@ -113,7 +113,7 @@ def classified(day: Day, wh: Warehouse) -> Iterator[None]:
         error_class = ErrorClass.of(failure.metadata["error_class"].value if "error_class" in failure.metadata else None)
         wh.set_day_status(day.tenant.slug, day.period.key, DayStatus.FAILED, failure.description, error_class)
         if isinstance(exc, SourceDataError) and day.tenant.source.type == "toporder":
-            from resources.sources.toporder import report_source_error
+            from resources.sources.toporder.reports import report_source_error
 
             report_source_error(wh, day.tenant, day.period.key, exc)
         day.status, day.failure = StepStatus.FAILED, failure

@@ -156,7 +156,8 @@ def waiting_days_sensor(context: dg.SensorEvaluationContext, tenants: TenantRegi
 )
 def toporder_inbox_sensor(context: dg.SensorEvaluationContext, tenants: TenantRegistryResource,
                           warehouse: WarehouseResource):
-    from resources.sources.toporder import InboxNotice, scan_inbox
+    from resources.sources.toporder.inbox import InboxNotice
+    from resources.sources.toporder.scan import scan_inbox
 
     registry = {s: t for s, t in tenants.all().items() if t.source.type == "toporder" and t.active}
     if not registry:

@@ -40,8 +40,8 @@ from resources.posting import (
     deterministic_piece_number,
     post_entry_exactly_once,
 )
-from resources.sources import build_source
 from resources.sources.base import SalesSource
+from resources.sources.registry import build_source
 from resources.tenants import TenantConfig
 from resources.warehouse import Warehouse
 

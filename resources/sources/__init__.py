@@ -1,38 +1,13 @@
-"""Sales sources, one module per system. :func:`build_source` picks the tenant's.
+"""Sales sources, one sub-package per system (``resources/sources/<vendor>/``):
 
-Every source class takes ``(tenant, warehouse=None)`` (the warehouse is for sources that keep
-state, such as the Toporder inbox) and implements :class:`resources.sources.base.SalesSource`.
+- ``settings.py`` the pydantic model of the tenant's ``source:`` block (typed credentials and
+  settings; all of them form the union of :mod:`resources.sources.settings`, validated when a
+  tenant file is loaded);
+- ``client.py`` the vendor's HTTP API on the shared base (:mod:`resources.http`);
+- ``parser.py`` pure: the vendor's JSON → canonical frames (:mod:`core.frames`), no I/O;
+- ``source.py`` the :class:`~resources.sources.base.SalesSource` reading one period.
+
+Toporder pushes files instead (an inbox: ``activation``, ``inbox``, ``scan``, ``reports``).
+:func:`resources.sources.registry.build_source` picks a tenant's source; rules several sources
+share are in :mod:`resources.sources.common`.
 """
-
-from __future__ import annotations
-
-import importlib
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from resources.sources.base import SalesSource
-    from resources.tenants import TenantConfig
-    from resources.warehouse import Warehouse
-
-# source type -> "module:Class"
-SOURCE_CLASSES: dict[str, str] = {
-    "chift": "resources.sources.chift:ChiftSource",
-    "toporder": "resources.sources.toporder:ToporderSource",
-    "shopify": "resources.sources.shopify:ShopifySource",
-    "woocommerce": "resources.sources.woocommerce:WooCommerceSource",
-    "square": "resources.sources.square:SquareSource",
-    "zettle": "resources.sources.zettle:ZettleSource",
-    "lightspeed": "resources.sources.lightspeed:LightspeedSource",
-    "hiboutik": "resources.sources.hiboutik:HiboutikSource",
-    "zelty": "resources.sources.zelty:ZeltySource",
-}
-
-
-def source_class(source_type: str) -> type:
-    module_name, _, class_name = SOURCE_CLASSES[source_type].partition(":")
-    return getattr(importlib.import_module(module_name), class_name)
-
-
-def build_source(tenant: TenantConfig, warehouse: Warehouse | None = None) -> SalesSource:
-    cls = source_class(tenant.source.type)
-    return cls(tenant, warehouse=warehouse)

@@ -1,15 +1,13 @@
 """What every sales source gives the pipeline, and the period it is asked for.
 
-A source module (``resources/sources/<name>.py``) has:
+A source package (``resources/sources/<vendor>/``) has:
 
-- a client that fetches one period for one tenant over HTTP (httpx), paginating, honouring the
-  vendor's rate-limit signals and retrying 429/5xx/connection errors with backoff
-  (:mod:`resources.http`), and
-- a *pure* parser from the vendor's payloads to the canonical frames
-  (:mod:`core.frames`).
+- a client that fetches one period for one tenant over HTTP, on the vendor HTTP base
+  (:mod:`resources.http`: retries with backoff, tokens, the status table, Link paging), and
+- a *pure* parser from the vendor's payloads to the canonical frames (:mod:`core.frames`).
 
 Its ``Source`` class implements :class:`SalesSource` and is registered in
-``resources/sources/__init__.py``.
+:mod:`resources.sources.registry`.
 """
 
 from __future__ import annotations

@@ -2,25 +2,54 @@
 
 - :class:`DayContext`: the tenant and day being parsed, so every :class:`SourceDataError` names
   tenant, day, record and field (sources subclass it to carry more, e.g. the currency).
-- :func:`status_error`: what an HTTP error still standing after retries means, for the APIs that
-  answer 401/403 for bad credentials, 429/5xx when unavailable and other 4xx for a bad request.
+- :func:`source_config`: the tenant's ``source:`` block as the connector's typed model.
+- :func:`day_errors`: every error raised while fetching a period names the tenant and the day.
+- :func:`waiting_until_settled`: a day is final some time after it ends (late syncs).
+- :func:`merge_days`: the days of a monthly period as one ``SourceDay``.
 - :func:`vat_of_gross`, :func:`allocate` (a list) and :func:`prorate` (a dict, rounding toward
   zero): exact cent arithmetic; the two splits differ in rounding, so each keeps its callers.
 
 Only helpers whose meaning is the same for every caller live here: each source's amount parsing
-(exact, half-even, half-up, integer cents) stays in its module, because vendors differ.
+(exact, half-even, half-up, integer cents) stays in its parser, because vendors differ. HTTP
+(retries, tokens, status → error class, Link paging) is the vendor base of :mod:`resources.http`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, TypeVar
 
-from core.errors import MappingError, SourceDataError, SyncError, TransientError
+import pandas as pd
+from pydantic import ValidationError
+
+from core.errors import MappingError, SourceDataError, SyncError
+from core.frames import CLOSURE_COLUMNS, PAYMENT_COLUMNS, SALES_LINE_COLUMNS, SourceDay, make_frame
+from core.tenants import SourceConfig, TenantConfig
 
 T = TypeVar("T")
+C = TypeVar("C", bound=SourceConfig)
+
+
+def validation_errors(exc: ValidationError) -> str:
+    """One ``field: problem`` per error, without the input values (a secret pasted where an env
+    var name belongs must not end up in a log)."""
+    return "; ".join(f"{'.'.join(str(p) for p in err['loc']) or '(file)'}: {err['msg']}" for err in exc.errors())
+
+
+def source_config(tenant: TenantConfig, model: type[C]) -> C:
+    """The tenant's ``source`` block as the connector's ``model``: as the registry loaded it
+    (:class:`resources.tenants.TenantConfig`), or validated now for a tenant built with the bare
+    core model (a wrong block is then a mapping error naming the field)."""
+    if isinstance(tenant.source, model):
+        return tenant.source
+    try:
+        return model.model_validate(tenant.source.model_dump())
+    except ValidationError as exc:
+        raise MappingError(validation_errors(exc), tenant=tenant.slug, field_name="source") from None
 
 
 @dataclass
@@ -42,20 +71,44 @@ class DayContext:
             raise self.error(str(exc), record, field) from None
 
 
-def status_error(status: int, *, refused: str, unavailable: str, rejected: str,
-                 tenant: str | None) -> SyncError:
-    """The error for an HTTP error ``status`` still standing after retries.
+@contextmanager
+def day_errors(tenant: str, day: str) -> Iterator[None]:
+    """Every :class:`SyncError` raised inside names ``tenant`` and ``day`` (when it did not)."""
+    try:
+        yield
+    except SyncError as exc:
+        exc.with_context(tenant=tenant, day=day)
+        raise
 
-    401/403: the credentials or their scopes are wrong, a human must act (``MappingError`` with
-    ``refused``); 429/5xx: the vendor is unavailable, retry later (``TransientError`` with
-    ``unavailable``); any other status: the request or the data is wrong (``SourceDataError``
-    with ``rejected``).
-    """
-    if status in (401, 403):
-        return MappingError(refused, tenant=tenant)
-    if status == 429 or status >= 500:
-        return TransientError(unavailable, tenant=tenant)
-    return SourceDataError(rejected, tenant=tenant)
+
+def waiting_until_settled(now: datetime, end: datetime, settle: timedelta, *, label: str = "the day",
+                          why: str = "") -> SourceDay | None:
+    """A *waiting* day while ``now`` is before ``end + settle`` (a day is final only once late
+    syncs are in), else ``None``."""
+    if now >= end + settle:
+        return None
+    reason = f"{label} ends at {end.isoformat()}; final {settle} later" + (f" ({why})" if why else "")
+    return SourceDay(complete=False, waiting_reason=reason)
+
+
+def merge_days(days: Iterable[SourceDay], *, origin: str = "") -> SourceDay:
+    """Complete days (of one monthly period, or several closures of a day) as one ``SourceDay``:
+    frames and notes in order; ``origin`` defaults to the days' origins."""
+    days = list(days)
+    if len(days) == 1:
+        return days[0]
+
+    def concat(frames: list[pd.DataFrame], columns: dict[str, str]) -> pd.DataFrame:
+        frames = [f for f in frames if len(f)]
+        return pd.concat(frames, ignore_index=True) if frames else make_frame([], columns)
+
+    return SourceDay(
+        sales_lines=concat([d.sales_lines for d in days], SALES_LINE_COLUMNS),
+        payments=concat([d.payments for d in days], PAYMENT_COLUMNS),
+        closure_totals=concat([d.closure_totals for d in days], CLOSURE_COLUMNS),
+        notes=[n for d in days for n in d.notes],
+        origin=origin or ", ".join(dict.fromkeys(d.origin for d in days if d.origin)),
+    )
 
 
 def vat_of_gross(gross_cents: int, rate: str) -> int:

@@ -13,8 +13,8 @@ from demo.environment import DEMO_ENV, SHOPIFY_SHOPS, seed_for
 from demo.seeding import shopify_app, square_app
 from emulators.generator import expected_frames, generate_day
 from emulators.server import serve
-from resources.sources.shopify import ShopifySource
-from resources.sources.square import SquareSource
+from resources.sources.shopify.source import ShopifySource
+from resources.sources.square.source import SquareSource
 from resources.tenants import load_registry
 
 DAY = date(2026, 11, 8)  # 14 past days, two with weighed bread on half a cent

@@ -15,7 +15,7 @@ SIRETS = ["73282932000074", "55210055400013", "44306184100047", "35600000000048"
 def tenant(slug: str, env: str, i: int = 0) -> TenantConfig:
     return TenantConfig.model_validate({
         "slug": slug, "name": slug.replace("-", " ").title(), "siret": SIRETS[i % len(SIRETS)],
-        "start_date": "2026-01-01", "source": {"type": "square"}, "pennylane": {"token_env": env},
+        "start_date": "2026-01-01", "source": {"type": "square", "credentials": {"access_token": "SQUARE_TOKEN"}}, "pennylane": {"token_env": env},
     })
 
 

@@ -234,7 +234,7 @@ def test_pagination_resends_filter_and_sort_on_every_page(emu):
         emu.seed("customer_invoices", token, date=f"2026-03-{1 + i % 28:02d}",
                  lines=[{"label": "Pain", "quantity": "2", "raw_currency_unit_price": "1.50", "vat_rate": "FR_55"}])
     seen: list[httpx.QueryParams] = []
-    c._http.event_hooks["request"].append(lambda r: seen.append(r.url.params))
+    c.api.http.event_hooks["request"].append(lambda r: seen.append(r.url.params))
     got = list(c.list_customer_invoices([{"field": "date", "operator": "gteq", "value": "2026-03-02"}]))
     expected = sum(1 for i in range(130) if 1 + i % 28 >= 2)
     assert len(got) == expected == 125

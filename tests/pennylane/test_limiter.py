@@ -1,7 +1,7 @@
 """The client-side limiter counts a call's slot from when its answer arrived, as the server
 counts the request when it receives it."""
 
-import resources.http as http
+import resources.http.limiter as http
 
 
 class FakeTime:

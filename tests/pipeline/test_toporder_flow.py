@@ -15,9 +15,9 @@ from starlette.routing import Route
 
 from emulators.generator import generate_day
 from emulators.server import serve
+from emulators.toporder_files import closure_from_simday, write_closure_file
 from pipelines.sales.automation import toporder_inbox_sensor
-from resources.sources.toporder import activate, write_closure_file
-from resources.sources.toporder_files import closure_from_simday
+from resources.sources.toporder.activation import activate
 from resources.tenants import get_tenant
 from tests.pipeline.test_sales_e2e import net_by_account
 

@@ -11,13 +11,15 @@ import pytest
 
 from core.errors import SourceDataError
 from core.periods import SalesPeriod
-from resources.sources.chift import ChiftReference, parse_closure, parse_orders, to_cents
+from resources.sources.chift.parser import ChiftReference, parse_closure, parse_orders, to_cents
 from resources.tenants import TenantConfig
 
 TENANT = TenantConfig.model_validate({
     "slug": "bistrot-paix", "name": "Restaurant de la Paix", "siret": "73282932000074",
     "start_date": "2026-01-01",
-    "source": {"type": "chift", "settings": {"consumer_id": "0b7e4bb4-6f55-4a51-9d52-5cbd2f3f6a01"}},
+    "source": {"type": "chift", "settings": {"consumer_id": "0b7e4bb4-6f55-4a51-9d52-5cbd2f3f6a01"},
+               "credentials": {"client_id": "CHIFT_CLIENT_ID", "client_secret": "CHIFT_CLIENT_SECRET",
+                               "account_id": "CHIFT_ACCOUNT_ID"}},
     "pennylane": {"token_env": "PENNYLANE_TOKEN"},
 })
 

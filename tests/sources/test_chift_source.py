@@ -14,7 +14,7 @@ from emulators.chift import ChiftEmulatorState, create_app
 from emulators.generator import expected_frames, frame_differences, generate_day
 from emulators.server import serve
 from resources.http import RetryPolicy
-from resources.sources.chift import ChiftSource
+from resources.sources.chift.source import ChiftSource
 from resources.tenants import TenantConfig
 
 CONSUMER = "0b7e4bb4-6f55-4a51-9d52-5cbd2f3f6a01"
@@ -127,8 +127,8 @@ def test_persistent_502_is_a_transient_error_naming_tenant_and_day(state, server
     with pytest.raises(TransientError) as info:
         fetch(server, chift_validator)
     assert str(info.value) == (
-        f"[transient] tenant bistrot-paix, day {DAY}: Chift GET /consumers/{CONSUMER}/pos/closures/{DAY} "
-        "answered HTTP 502: Error while trying to authenticate to Cashpad (retries exhausted)")
+        f"[transient] tenant bistrot-paix, day {DAY}: Chift GET /consumers/{CONSUMER}/pos/closures/{DAY}: "
+        "HTTP 502 (Error while trying to authenticate to Cashpad); still failing after retries")
 
 
 def test_an_open_closure_makes_the_day_wait_without_reading_orders(state, server, chift_validator):
@@ -181,7 +181,8 @@ def test_unknown_configured_location_is_a_mapping_error(state, server, chift_val
 def test_wrong_credentials_are_a_mapping_error(state, server, chift_validator, monkeypatch):
     state.add_day(CONSUMER, generate_day("shop", DAY, seed=2, n_orders=3))
     monkeypatch.setenv("CHIFT_CLIENT_SECRET", "wrong")
-    with pytest.raises(MappingError, match="Chift refused the client credentials \\(HTTP 401"):
+    with pytest.raises(MappingError, match=r"Chift POST /token: HTTP 401 \(Unauthorized: invalid client credentials\); "
+                       r"check source.credentials"):
         fetch(server, chift_validator)
 
 

@@ -14,7 +14,7 @@ from emulators.generator import expected_frames, frame_differences, generate_day
 from emulators.hiboutik import HiboutikState, create_app, load_simday
 from emulators.server import serve
 from resources.http import RetryPolicy
-from resources.sources.hiboutik import HiboutikSource
+from resources.sources.hiboutik.source import HiboutikSource
 from resources.tenants import TenantConfig
 from tests.harness import load_sibling
 
@@ -123,4 +123,4 @@ def test_wrong_api_key_is_a_mapping_error(state, monkeypatch):
             src.fetch(SalesPeriod(t, date(2025, 3, 14), date(2025, 3, 15)))
         src.close()
     assert str(exc.value) == ("[mapping] tenant comptoir-hb, day 2025-03-14: Hiboutik GET /api/open_sales/1: "
-                              "HTTP 401 (Invalid user or API key); check the Hiboutik user and API key")
+                              "HTTP 401 (unauthorized: Invalid user or API key); check the Hiboutik user and API key")

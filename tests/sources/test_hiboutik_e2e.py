@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from emulators.hiboutik import HiboutikState, create_app
 from emulators.server import serve
 from resources.http import RetryPolicy
-from resources.sources.hiboutik import HiboutikSource
+from resources.sources.hiboutik.source import HiboutikSource
 from tests.harness import load_sibling, run_source_day, tenant_config
 
 cases = load_sibling(__file__, "test_hiboutik_parser.py", "hiboutik_e2e_cases")

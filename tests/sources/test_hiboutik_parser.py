@@ -18,7 +18,7 @@ import pytest
 
 from core.errors import SourceDataError
 from core.frames import PAYMENT_COLUMNS, SALES_LINE_COLUMNS, make_frame
-from resources.sources.hiboutik import open_sales_of_day, parse_day
+from resources.sources.hiboutik.parser import open_sales_of_day, parse_day
 from resources.tenants import TenantConfig
 
 DAY = date(2025, 3, 14)

@@ -6,6 +6,7 @@ from datetime import date
 
 import pandas as pd
 import pytest
+from pydantic import ValidationError
 
 from core.errors import MappingError
 from core.periods import SalesPeriod
@@ -13,7 +14,7 @@ from emulators.generator import expected_frames, frame_differences, generate_day
 from emulators.lightspeed import LightspeedState, create_app, sales_from_simday
 from emulators.server import serve
 from resources.http import RetryPolicy
-from resources.sources.lightspeed import LightspeedSource
+from resources.sources.lightspeed.source import LightspeedSource
 from resources.tenants import TenantConfig
 from tests.harness import load_sibling
 
@@ -114,7 +115,7 @@ def test_a_rejected_token_is_a_mapping_error_asking_to_reauthorize(state, monkey
         "2025-03-14: HTTP 401 (Unauthorized); re-authorize the Lightspeed connection (scope financial-api)")
 
 
-def test_missing_location_setting_is_a_mapping_error(monkeypatch):
-    monkeypatch.setenv("LSK_TOKEN", "x")
-    with pytest.raises(MappingError, match="business_location_ids is empty"):
-        LightspeedSource(tenant("http://127.0.0.1:1", []))
+def test_missing_location_setting_is_refused_with_the_tenant():
+    with pytest.raises(ValidationError, match=r"source.lightspeed.settings.business_location_ids\n  List should "
+                                              r"have at least 1 item"):
+        tenant("http://127.0.0.1:1", [])

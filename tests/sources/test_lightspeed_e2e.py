@@ -20,7 +20,7 @@ from datetime import date
 from emulators.lightspeed import LightspeedState, create_app
 from emulators.server import serve
 from resources.http import RetryPolicy
-from resources.sources.lightspeed import LightspeedSource
+from resources.sources.lightspeed.source import LightspeedSource
 from tests.harness import load_sibling, run_source_day, tenant_config
 
 cases = load_sibling(__file__, "test_lightspeed_parser.py", "lightspeed_e2e_cases")

@@ -14,7 +14,7 @@ import pytest
 
 from core.errors import SourceDataError
 from core.frames import PAYMENT_COLUMNS, SALES_LINE_COLUMNS, make_frame
-from resources.sources.lightspeed import parse_business_days, rate_from_multiplier, to_cents
+from resources.sources.lightspeed.parser import parse_business_days, rate_from_multiplier, to_cents
 from resources.tenants import TenantConfig
 
 DAY = date(2023, 2, 14)

@@ -23,7 +23,8 @@ import pytest
 from core.periods import SalesPeriod
 from emulators.server import serve
 from emulators.shopify import ShopifyState, create_app
-from resources.sources.shopify import ShopifySource, parse_shopify_day
+from resources.sources.shopify.parser import parse_shopify_day
+from resources.sources.shopify.source import ShopifySource
 from resources.tenants import TenantConfig
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -218,7 +219,8 @@ def test_source_fetches_the_day_over_http_with_paging_and_a_429(shop_state, monk
                            "processed_at_max": "2025-03-30T23:59:59+02:00", "limit": "1"}
     assert all(set(q) == {"limit", "page_info"} for q in orders_q[1:3])  # cursor pages carry no filters
     assert {"ids": "1001", "status": "any", "limit": "1"} in orders_q
-    assert source.client.retries == 1  # the forced 429 was absorbed
+    assert [r.split(",")[0] for r in source.client.retries] == [  # the forced 429 was absorbed
+        "Shopify GET /admin/api/2025-10/orders.json: HTTP 429"]
 
 
 def test_a_day_not_over_yet_is_waiting(shop_state, monkeypatch):
@@ -231,5 +233,5 @@ def test_a_day_not_over_yet_is_waiting(shop_state, monkeypatch):
         finally:
             source.close()
     assert not day.complete
-    assert day.waiting_reason == "the shop's day ends at 2025-03-31T00:00:00+02:00 (+0:15:00 to settle)"
+    assert day.waiting_reason == "the shop's day ends at 2025-03-31T00:00:00+02:00; final 0:15:00 later"
     assert [p for p, _ in shop_state.requests] == ["/admin/api/2025-10/shop.json"]

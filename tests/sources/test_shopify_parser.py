@@ -16,7 +16,9 @@ import pytest
 from core.errors import MappingError, SourceDataError
 from emulators.server import serve
 from emulators.shopify import ShopifyState, create_app
-from resources.sources.shopify import CallLimitPacer, ShopifyClient, parse_shopify_day, prorate
+from resources.sources.common import prorate
+from resources.sources.shopify.client import CallLimitPacer, ShopifyClient
+from resources.sources.shopify.parser import parse_shopify_day
 from tests.harness import load_sibling
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -131,7 +133,7 @@ def test_emulator_bucket_fills_and_client_paces_without_429():
         finally:
             client.close()
     assert [t["id"] for t in got] == list(range(1, 13))
-    assert client.pacer.waited > 0 and client.retries == 0
+    assert client.pacer.waited > 0 and client.retries == []
 
 
 def test_wrong_token_is_a_mapping_error():
@@ -142,7 +144,7 @@ def test_wrong_token_is_a_mapping_error():
                 client.shop()
         finally:
             client.close()
-    assert "[mapping] tenant boutique: Shopify refused the access token (HTTP 401)" in str(err.value)
+    assert "[mapping] tenant boutique: Shopify GET /admin/api/2025-10/shop.json: HTTP 401" in str(err.value)
     assert "Invalid API key or access token" in str(err.value)
 
 

@@ -20,7 +20,7 @@ from core.periods import SalesPeriod
 from emulators.server import serve
 from emulators.square import SquareState, build_order, build_refund, create_app
 from resources.http import RetryPolicy
-from resources.sources.square import SquareSource
+from resources.sources.square.source import SquareSource
 from resources.tenants import TenantConfig
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -277,7 +277,7 @@ def test_day_waits_until_settled_and_while_a_refund_is_pending(spec_checked):
         pending = late.fetch(period(late.tenant, date(2026, 3, 10)))
         late.close()
     assert not waiting.complete
-    assert waiting.waiting_reason == ("Square day ends 2026-03-10T23:00:00+00:00; final 6:00:00 later "
+    assert waiting.waiting_reason == ("Square day ends at 2026-03-10T23:00:00+00:00; final 6:00:00 later "
                                       "(offline orders sync late)")
     assert paths_while_waiting == ["/v2/locations"]  # no order read before the day can be final
     assert not pending.complete
@@ -319,7 +319,7 @@ def test_bad_token_is_a_mapping_error_naming_the_scopes(spec_checked, monkeypatc
     monkeypatch.setenv("SQUARE_TEST_TOKEN", "wrong")
     with serve(create_app(hand_computed_state())) as srv:
         source = SquareSource(tenant(srv.url), policy=FAST, clock=lambda: LATER, event_hooks=hooks)
-        with pytest.raises(MappingError, match=r"tenant cafe-square: Square ListLocations: HTTP 401 "
+        with pytest.raises(MappingError, match=r"tenant cafe-square, day 2026-03-10: Square ListLocations: HTTP 401 "
                            r"\(UNAUTHORIZED: This request could not be authorized.\); check the access token"):
             source.fetch(period(source.tenant, date(2026, 3, 10)))
         source.close()

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from emulators.server import serve
 from emulators.square import create_app
 from resources.http import RetryPolicy
-from resources.sources.square import SquareSource
+from resources.sources.square.source import SquareSource
 from tests.harness import load_sibling, run_source_day, tenant_config
 
 day_mod = load_sibling(__file__, "test_square_client.py", "square_client_e2e")

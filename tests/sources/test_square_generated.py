@@ -15,7 +15,7 @@ from emulators.generator import expected_frames, generate_day
 from emulators.server import serve
 from emulators.square import SquareState, create_app, seed_from_simday
 from resources.http import RetryPolicy
-from resources.sources.square import SquareSource
+from resources.sources.square.source import SquareSource
 from resources.tenants import TenantConfig
 
 

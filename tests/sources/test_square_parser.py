@@ -13,7 +13,8 @@ import json
 import pytest
 
 from core.errors import SourceDataError
-from resources.sources.square import ParseContext, allocate, parse_day, parse_order, parse_refund
+from resources.sources.common import allocate
+from resources.sources.square.parser import ParseContext, parse_day, parse_order, parse_refund
 
 
 @pytest.fixture(scope="module")

@@ -18,19 +18,13 @@ from starlette.routing import Route
 from core.errors import MappingError, SourceDataError
 from core.periods import SalesPeriod
 from emulators.server import free_port, serve
-from resources.sources.toporder import (
-    BEFORE_ACTIVATION_NOTICE,
-    InboxFile,
-    InboxNotice,
-    ToporderSource,
-    activate,
-    activation_for,
-    closure_from_sales,
-    inbox_root,
-    report_source_error,
-    scan_inbox,
-    write_closure_file,
-)
+from emulators.toporder_files import closure_from_sales, write_closure_file
+from resources.sources.toporder.activation import activate, activation_for, inbox_root
+from resources.sources.toporder.format import BEFORE_ACTIVATION_NOTICE
+from resources.sources.toporder.inbox import InboxFile, InboxNotice
+from resources.sources.toporder.reports import report_source_error
+from resources.sources.toporder.scan import scan_inbox
+from resources.sources.toporder.source import ToporderSource
 from resources.tenants import TenantConfig
 from resources.warehouse import METADATA, Warehouse
 
@@ -45,10 +39,10 @@ def documented_example(identifier: str) -> dict:
     return json.loads(json.dumps(doc, default=str))
 
 
-def make_tenant(slug: str = "petit-zinc", **settings) -> TenantConfig:
+def make_tenant(slug: str = "petit-zinc", credentials: dict | None = None, **settings) -> TenantConfig:
     return TenantConfig.model_validate({
         "slug": slug, "name": "Le Petit Zinc", "siret": "73282932000074", "start_date": "2026-03-10",
-        "source": {"type": "toporder", "settings": settings},
+        "source": {"type": "toporder", "settings": settings, "credentials": credentials or {}},
         "pennylane": {"token_env": "PENNYLANE_TOKEN_ZINC"},
     })
 
@@ -214,9 +208,8 @@ def test_debit_not_equal_credit_is_rejected_reported_and_called_back(wh, inbox, 
     receiver = Receiver(fail_first=1)  # the first delivery gets a 503 and is retried
     monkeypatch.setenv("TOPORDER_CALLBACK_TOKEN", "s3cret")
     with serve(receiver.app) as srv:
-        zinc = make_tenant(callback_url=f"{srv.url}/toporder/reports")
-        zinc = zinc.model_copy(update={"source": zinc.source.model_copy(
-            update={"credentials": {"callback_token": "TOPORDER_CALLBACK_TOKEN"}})})
+        zinc = make_tenant(callback_url=f"{srv.url}/toporder/reports",
+                           credentials={"callback_token": "TOPORDER_CALLBACK_TOKEN"})
         act = activate(wh, zinc, activated_on=date(2026, 3, 10))
         doc = documented_example(act.identifier)
         doc["tickets"][1]["payments"][0]["amount"] = "9.00"  # 1 € taken that no sale explains

@@ -24,7 +24,8 @@ from core.frames import (
     make_frame,
 )
 from emulators.generator import expected_frames, frame_differences, generate_day
-from resources.sources.toporder import closure_from_simday, french_vat_rates, parse_closure
+from emulators.toporder_files import closure_from_simday
+from resources.sources.toporder.parser import french_vat_rates, parse_closure
 from resources.tenants import TenantConfig
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "toporder-format.md"

@@ -23,7 +23,8 @@ import pytest
 from core.periods import SalesPeriod
 from emulators.server import serve
 from emulators.woocommerce import WooState, create_app
-from resources.sources.woocommerce import WooCommerceSource, parse_woocommerce_day
+from resources.sources.woocommerce.parser import parse_woocommerce_day
+from resources.sources.woocommerce.source import WooCommerceSource
 from resources.tenants import TenantConfig
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -197,7 +198,7 @@ def test_source_fetches_the_day_with_paging_and_a_429(store, query_string_auth):
             source.close()
     assert day.complete
     assert_expected_day(day)
-    assert source.client.retries == 1
+    assert [r.split(",")[0] for r in source.client.retries] == ["WooCommerce GET /wp-json/wc/v3/orders: HTTP 429"]
     first = dict(store.requests[0][1])
     if query_string_auth:
         assert (first.pop("consumer_key"), first.pop("consumer_secret")) == ("ck_live", "cs_live")
@@ -219,5 +220,5 @@ def test_a_day_not_over_yet_is_waiting(store):
         finally:
             source.close()
     assert not day.complete
-    assert day.waiting_reason == "the day ends at 2025-06-15T00:00:00+02:00 (+0:15:00 to settle)"
+    assert day.waiting_reason == "the day ends at 2025-06-15T00:00:00+02:00; final 0:15:00 later"
     assert store.requests == []

@@ -15,7 +15,8 @@ import pytest
 from core.errors import MappingError, SourceDataError
 from emulators.server import serve
 from emulators.woocommerce import WooState, create_app
-from resources.sources.woocommerce import WooCommerceClient, parse_woocommerce_day, percent
+from resources.sources.woocommerce.client import WooCommerceClient
+from resources.sources.woocommerce.parser import parse_woocommerce_day, percent
 from tests.harness import load_sibling
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -84,8 +85,9 @@ def test_wrong_consumer_secret_is_a_mapping_error():
                 client.orders(after="2025-06-13T22:00:00")
         finally:
             client.close()
-    assert str(err.value) == ("[mapping] tenant epicerie: WooCommerce refused the consumer key (HTTP 401): "
-                              "woocommerce_rest_authentication_error: Consumer secret is invalid.")
+    assert str(err.value) == ("[mapping] tenant epicerie: WooCommerce GET /wp-json/wc/v3/orders: HTTP 401 "
+                              "(woocommerce_rest_authentication_error: Consumer secret is invalid.); check the "
+                              "consumer key and secret and their read permission")
 
 
 def test_emulator_paging_headers_and_limits():

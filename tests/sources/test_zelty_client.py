@@ -13,8 +13,8 @@ from emulators.generator import expected_frames, generate_day
 from emulators.server import serve
 from emulators.zelty import ZeltyState, create_app, load_simday
 from resources.http import RetryPolicy
-from resources.sources import zelty as zelty_module
-from resources.sources.zelty import ZeltySource
+from resources.sources.zelty import client as zelty_module
+from resources.sources.zelty.source import ZeltySource
 from resources.tenants import TenantConfig
 from tests.harness import load_sibling
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 from emulators.server import serve
 from emulators.zelty import ZeltyState, create_app
 from resources.http import RetryPolicy
-from resources.sources.zelty import ZeltySource
+from resources.sources.zelty.source import ZeltySource
 from tests.harness import load_sibling, run_source_day, tenant_config
 
 cases = load_sibling(__file__, "test_zelty_parser.py", "zelty_e2e_cases")

@@ -18,7 +18,7 @@ import pytest
 
 from core.errors import SourceDataError
 from core.frames import PAYMENT_COLUMNS, SALES_LINE_COLUMNS, make_frame
-from resources.sources.zelty import parse_closure_day, rate_from_hundredths
+from resources.sources.zelty.parser import parse_closure_day, rate_from_hundredths
 from resources.tenants import TenantConfig
 
 DAY = date(2025, 3, 14)

@@ -13,7 +13,7 @@ from core.periods import SalesPeriod
 from emulators.server import serve
 from emulators.zettle import ASSERTION_GRANT, ZettleState, build_purchase, create_app
 from resources.http import RetryPolicy
-from resources.sources.zettle import ZettleSource
+from resources.sources.zettle.source import ZettleSource
 from resources.tenants import TenantConfig
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -142,7 +142,7 @@ def test_day_not_settled_waits_without_calling_zettle():
         day = source.fetch(period(source.tenant, date(2026, 3, 10)))
         source.close()
     assert not day.complete
-    assert day.waiting_reason == ("Zettle day ends 2026-03-10T23:00:00+00:00; final 6:00:00 later "
+    assert day.waiting_reason == ("Zettle day ends at 2026-03-10T23:00:00+00:00; final 6:00:00 later "
                                   "(card readers sync late)")
     assert st.requests == []
 
@@ -154,8 +154,9 @@ def test_wrong_api_key_is_a_mapping_error(monkeypatch):
         with pytest.raises(MappingError) as err:
             source.fetch(period(source.tenant, date(2026, 3, 10)))
         source.close()
-    assert str(err.value) == ("[mapping] tenant boutique-zettle: Zettle token: HTTP 400 (Invalid assertion or "
-                              "client); check the client id and API key (assertion) and the READ:PURCHASE scope")
+    assert str(err.value) == ("[mapping] tenant boutique-zettle, day 2026-03-10: Zettle token: HTTP 400 "
+                              "(invalid_grant: Invalid assertion or client); check the client id and API key "
+                              "(assertion), and that the key has the READ:PURCHASE scope")
 
 
 def test_emulator_pages_like_the_documentation():

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from emulators.server import serve
 from emulators.zettle import create_app
 from resources.http import RetryPolicy
-from resources.sources.zettle import ZettleSource
+from resources.sources.zettle.source import ZettleSource
 from tests.harness import load_sibling, run_source_day, tenant_config
 
 day_mod = load_sibling(__file__, "test_zettle_client.py", "zettle_client_e2e")

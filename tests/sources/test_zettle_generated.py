@@ -11,7 +11,7 @@ from emulators.generator import expected_frames, generate_day
 from emulators.server import serve
 from emulators.zettle import ZettleState, create_app, seed_from_simday
 from resources.http import RetryPolicy
-from resources.sources.zettle import ZettleSource
+from resources.sources.zettle.source import ZettleSource
 from resources.tenants import TenantConfig
 
 

@@ -13,7 +13,7 @@ import copy
 import pytest
 
 from core.errors import SourceDataError
-from resources.sources.zettle import _Ctx, parse_purchase, parse_purchases, parse_timestamp
+from resources.sources.zettle.parser import _Ctx, parse_purchase, parse_purchases, parse_timestamp
 
 # example2: the refund purchase (first of the list) and the sale it refunds (second)
 EXAMPLE2_REFUND = {

@@ -37,7 +37,9 @@ def emulator(tmp_path_factory, pennylane_spec):
 def make_tenant(slug: str, **stock: Any) -> TenantConfig:
     return TenantConfig.model_validate({
         "slug": slug, "name": f"Boutique {slug}", "siret": "73282932000074", "start_date": "2026-01-01",
-        "source": {"type": "shopify"}, "pennylane": {"token_env": "PL_TOKEN_TEST"},
+        "source": {"type": "shopify", "base_url": "https://shop.myshopify.com",
+                   "credentials": {"access_token": "SHOPIFY_TOKEN"}},
+        "pennylane": {"token_env": "PL_TOKEN_TEST"},
         "stock": {"enabled": True, **stock},
     })
 

@@ -19,7 +19,9 @@ from resources.warehouse import Warehouse
 def make_tenant(slug: str, name: str | None = None, **stock) -> TenantConfig:
     return TenantConfig.model_validate({
         "slug": slug, "name": name or f"Ferme {slug}", "siret": "73282932000074", "start_date": "2026-01-01",
-        "source": {"type": "shopify"}, "pennylane": {"token_env": "PL_TOKEN_TEST"},
+        "source": {"type": "shopify", "base_url": "https://shop.myshopify.com",
+                   "credentials": {"access_token": "SHOPIFY_TOKEN"}},
+        "pennylane": {"token_env": "PL_TOKEN_TEST"},
         "stock": {"enabled": True, **stock}})
 
 CSV = """receipt_id;date;supplier;sku;quantity;unit_cost;vat_rate;location;name

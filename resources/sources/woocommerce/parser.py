@@ -1,53 +1,19 @@
-"""WooCommerce (REST API v3, ``/wp-json/wc/v3``) → canonical sales frames for one business day.
-
-What is read (``vendor-docs/woocommerce-wc-v3-*.md``, ``reference/source-apis.md`` §2):
-
-- ``GET /orders?after&before&dates_are_gmt=true&status=any&per_page=100&page=N`` → the orders
-  *created* in the business day (converted to GMT). Paid statuses only (``processing``,
-  ``completed``, ``refunded``); pending / on-hold / cancelled / failed orders are listed in the
-  notes and not booked. Paging by ``page`` until ``X-WP-TotalPages``.
-- Refunds are booked on the refund's own date: WooCommerce has no cross-order refunds list, so
-  the orders *modified* since the day began (``modified_after``) that carry ``refunds[]`` are
-  read, then ``GET /orders/{id}/refunds`` keeps the refunds whose ``date_created_gmt`` falls in
-  the day.
-- Line VAT rates: ``line_items[].taxes[].id`` is a tax rate id, resolved once per run with
-  ``GET /taxes/{id}`` (``"rate": "20.0000"``, cached); a rate deleted since falls back to the
-  order's ``tax_lines[].rate_percent`` when the shop sends it.
-- Category: the first of the product's ``categories[].name`` (``GET /products?include=…``, cached).
-- Line totals are after coupons; the coupon part (``subtotal − total``) becomes its own
-  ``discount`` line so the accountant can book discounts separately. ``fee_lines`` are fees;
-  fee lines whose name is in the tenant's ``tip_fee_names`` (tip plugins) are tips, not sales.
-- One payment per order (WooCommerce has no split tenders): ``payment_method`` (the gateway id,
-  stable across translations, e.g. ``bacs``, ``stripe``, ``cod``) for ``total``; a refund is a
-  negative payment of its ``amount`` with the order's method.
-
-Auth: consumer key/secret as HTTP Basic over HTTPS (default), or as ``consumer_key`` /
-``consumer_secret`` query parameters (``settings.query_string_auth: true``) for servers that strip
-the Authorization header. No documented rate limit: 429/5xx are retried with backoff and
-``Retry-After`` by :func:`resources.http.send_with_retries`.
-"""
+"""Woocommerce payloads → canonical sales frames (pure: no I/O). See the package docstring."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime, timedelta
+from collections.abc import Iterable
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import httpx
-
-from core.errors import MappingError, SourceDataError, TransientError
 from core.frames import PAYMENT_COLUMNS, SALES_LINE_COLUMNS, SourceDay, make_frame
-from core.periods import SalesPeriod
-from resources.http import RetryPolicy, send_with_retries
-from resources.sources.common import DayContext, prorate, status_error, vat_of_gross
-from resources.tenants import TenantConfig, secret
+from resources.sources.common import DayContext, prorate, vat_of_gross
+from resources.sources.woocommerce.settings import DEFAULT_TIP_FEE_NAMES
 
 UTC = ZoneInfo("UTC")
-PER_PAGE = 100
 PAID_STATUSES = frozenset({"processing", "completed", "refunded"})
-DEFAULT_TIP_FEE_NAMES = ("Tip", "Pourboire", "Gratuity")
 
 
 def _cents(value: Any, ctx: DayContext, record: str, field: str) -> int:
@@ -283,165 +249,10 @@ def parse_woocommerce_day(
                      payments=make_frame(payments, PAYMENT_COLUMNS), notes=notes)
 
 
-# ---------------------------------------------------------------------------------------------
-# HTTP client
-# ---------------------------------------------------------------------------------------------
-
-
-def _gmt_param(moment: datetime) -> str:
-    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds")
-
-
-class WooCommerceClient:
-    """REST v3 client for one store (``base_url`` is the site root, e.g. ``https://shop.example``)."""
-
-    def __init__(self, base_url: str, key: str, secret_: str, *, query_string_auth: bool = False,
-                 policy: RetryPolicy | None = None, timeout: float = 30.0, tenant: str | None = None):
-        self.api_root = f"{base_url.rstrip('/')}/wp-json/wc/v3/"
-        self._auth_params = {"consumer_key": key, "consumer_secret": secret_} if query_string_auth else {}
-        self.http = httpx.Client(auth=None if query_string_auth else httpx.BasicAuth(key, secret_),
-                                 headers={"Accept": "application/json"}, timeout=timeout)
-        self.policy = policy or RetryPolicy()
-        self.tenant = tenant
-        self.per_page = PER_PAGE
-        self.requests = 0
-        self.retries = 0
-        self._rates: dict[str, str | None] = {}
-        self._categories: dict[str, str] = {}
-
-    def close(self) -> None:
-        self.http.close()
-
-    def _get(self, path: str, params: dict | None = None, *, allow_404: bool = False) -> httpx.Response:
-        request = self.http.build_request("GET", self.api_root + path, params={**(params or {}), **self._auth_params})
-
-        def on_retry(attempt: int, why: str) -> None:
-            self.retries += 1
-
-        response = send_with_retries(self.http, request, policy=self.policy, what=f"WooCommerce GET /{path}",
-                                     on_retry=on_retry)
-        self.requests += 1
-        if response.status_code == 404 and allow_404:
-            return response
-        status = response.status_code
-        if status >= 400:
-            detail = _error_text(response)
-            raise status_error(status, tenant=self.tenant,
-                               refused=f"WooCommerce refused the consumer key (HTTP {status}): {detail}",
-                               unavailable=f"WooCommerce GET /{path}: HTTP {status} after retries",
-                               rejected=f"WooCommerce GET /{path}: HTTP {status}: {detail}")
-        return response
-
-    def paginate(self, path: str, params: dict) -> Iterator[dict]:
-        """Every item, page by page, until ``X-WP-TotalPages``."""
-        page = 1
-        while True:
-            response = self._get(path, {**params, "per_page": self.per_page, "page": page})
-            yield from response.json()
-            total_pages = int(response.headers.get("x-wp-totalpages", "1") or 1)
-            if page >= total_pages:
-                return
-            page += 1
-
-    def orders(self, **params: Any) -> list[dict]:
-        return list(self.paginate("orders", {"status": "any", "dates_are_gmt": "true", "orderby": "date",
-                                             "order": "asc", **params}))
-
-    def refunds(self, order_id: str) -> list[dict]:
-        return list(self.paginate(f"orders/{order_id}/refunds", {}))
-
-    def tax_rates(self, ids: Iterable[str]) -> dict[str, str]:
-        """rate id → percent; each id fetched once (cached); a deleted rate maps to nothing."""
-        for rid in sorted({str(i) for i in ids} - set(self._rates)):
-            response = self._get(f"taxes/{rid}", allow_404=True)
-            self._rates[rid] = None if response.status_code == 404 else percent(response.json()["rate"])
-        return {k: v for k, v in self._rates.items() if v is not None}
-
-    def product_categories(self, ids: Iterable[str]) -> dict[str, str]:
-        """product id → first category name (cached); fetched ``include``-batched."""
-        missing = sorted({str(i) for i in ids if i and str(i) != "0"} - set(self._categories))
-        for i in range(0, len(missing), self.per_page):
-            chunk = missing[i : i + self.per_page]
-            for product in self.paginate("products", {"include": ",".join(chunk)}):
-                cats = product.get("categories") or []
-                self._categories[str(product["id"])] = (cats[0].get("name") or "") if cats else ""
-            for pid in chunk:
-                self._categories.setdefault(pid, "")
-        return dict(self._categories)
-
-
-def _error_text(response: httpx.Response) -> str:
-    try:
-        body = response.json()
-        return f"{body.get('code')}: {body.get('message')}"
-    except Exception:
-        return response.text[:200]
-
-
-def _tax_ids(obj: dict) -> set[str]:
+def tax_rate_ids(obj: dict) -> set[str]:
+    """The tax rate ids an order or a refund refers to (to resolve with ``GET /taxes/{id}``)."""
     ids = set()
     for key in ("line_items", "shipping_lines", "fee_lines"):
         for line in obj.get(key) or []:
             ids |= {str(t.get("id")) for t in line.get("taxes") or []}
     return ids
-
-
-class WooCommerceSource:
-    """Tenant settings: ``source.base_url`` (site root), credentials ``consumer_key`` and
-    ``consumer_secret`` (env var names), settings ``query_string_auth`` (default false),
-    ``settle_minutes`` (default 15), ``per_page`` (≤ 100), ``tip_fee_names``."""
-
-    def __init__(self, tenant: TenantConfig, warehouse: Any = None, *, clock: Callable[[], datetime] | None = None):
-        self.tenant = tenant
-        src = tenant.source
-        if not src.base_url:
-            raise MappingError("WooCommerce source needs source.base_url (the site root)", tenant=tenant.slug)
-        envs = [src.credentials.get("consumer_key"), src.credentials.get("consumer_secret")]
-        if not all(envs):
-            raise MappingError("WooCommerce source needs credentials.consumer_key and credentials.consumer_secret "
-                               "(env var names)", tenant=tenant.slug)
-        self.client = WooCommerceClient(
-            src.base_url, secret(envs[0], tenant=tenant.slug, what="WooCommerce consumer key"),
-            secret(envs[1], tenant=tenant.slug, what="WooCommerce consumer secret"),
-            query_string_auth=bool(src.settings.get("query_string_auth", False)), tenant=tenant.slug,
-        )
-        self.client.per_page = max(1, min(PER_PAGE, int(src.settings.get("per_page", PER_PAGE))))
-        self.settle = timedelta(minutes=int(src.settings.get("settle_minutes", 15)))
-        self.tip_fee_names = tuple(src.settings.get("tip_fee_names", DEFAULT_TIP_FEE_NAMES))
-        self._clock = clock or (lambda: datetime.now(UTC))
-
-    def close(self) -> None:
-        self.client.close()
-
-    def fetch(self, period: SalesPeriod) -> SourceDay:
-        try:
-            return self._fetch(period)
-        except (SourceDataError, MappingError, TransientError) as exc:
-            raise exc.with_context(tenant=self.tenant.slug, day=period.key) from None
-
-    def _fetch(self, period: SalesPeriod) -> SourceDay:
-        start, end = period.start_utc, period.end_utc
-        if self._clock() < end + self.settle:
-            return SourceDay(complete=False, waiting_reason=(
-                f"the day ends at {period.end_local.isoformat()} (+{self.settle} to settle)"))
-        # `after`/`before` are exclusive on WordPress' side: widen by a second, filter exactly here.
-        created = self.client.orders(after=_gmt_param(start - timedelta(seconds=1)), before=_gmt_param(end))
-        modified = self.client.orders(modified_after=_gmt_param(start - timedelta(seconds=1)))
-        known = {str(o["id"]) for o in created}
-        others = [o for o in modified if str(o["id"]) not in known and o.get("refunds")]
-        refunds = {str(o["id"]): self.client.refunds(str(o["id"])) for o in [*created, *others] if o.get("refunds")}
-        tax_ids = set().union(*(_tax_ids(o) for o in [*created, *others]),
-                              *(_tax_ids(r) for rs in refunds.values() for r in rs))
-        rates = self.client.tax_rates(tax_ids)
-        pids = {str(li.get("product_id")) for o in [*created, *others] for li in o.get("line_items") or []}
-        pids |= {str(li.get("product_id")) for rs in refunds.values() for r in rs for li in r.get("line_items") or []}
-        categories = self.client.product_categories(pids)
-        day = parse_woocommerce_day(
-            created, refunds, start=start, end=end, rates=rates, categories=categories, tenant=self.tenant.slug,
-            day=period.key, default_country=self.tenant.country, refund_orders=others,
-            tip_fee_names=self.tip_fee_names,
-        )
-        day.notes.append(f"{len(created)} orders created, {len(refunds)} orders with refunds read; "
-                         f"{self.client.requests} requests, {self.client.retries} retries")
-        day.origin = self.client.api_root
-        return day

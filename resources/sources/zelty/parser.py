@@ -1,38 +1,11 @@
-"""Zelty (``https://api.zelty.fr/2.10``): a restaurant's day is its till closure and the orders in it.
-
-What it reads (Zelty OpenAPI "API Reference", v2.10; see ``docs/sources/zelty.md``):
-
-- ``GET /closures?after=&before=&restaurant_ids=&limit=&offset=`` → ``{"closures": [{id,
-  id_restaurant, created_at, date, turnover, taxes, comment}], "errno": 0}``. A closure (the till's
-  Z) is what makes a business day final: **no closure for the day yet → waiting**. Its
-  ``turnover`` and ``taxes`` (cents) are the day's reference totals: the orders must add up to them.
-- ``GET /orders?from=&to=&till_id={closure id}&expand[]=items&expand[]=transactions&expand[]=price
-  &limit=&offset=`` → ``{"orders": [...], "errno": 0}``, paged by ``offset``/``limit`` until a short
-  page. ``till_id`` ("filter by closures") keeps exactly the orders of that till session, so an
-  order rung up at 00:30 lands on the business day of its closure.
-
-Amounts are integer **cents**. An item (one unit: order entries have no quantity) has
-``price.final_amount_inc_tax`` and ``tax{tax_amount, tax_rate}``; rates are in hundredths of a
-percent like the documented ``Tax.rate`` ("1000 = 10%"). Order-level totals per rate are in
-``price.taxes[]{rate, amount, inc_tax, exc_tax}``; when the items do not add up to them the
-difference is an order-level discount (negative) or charge such as a delivery fee (positive), booked
-as a ``discount`` / ``fee`` line at that rate. Transactions (``price`` in cents, ``method`` name)
-are the payments; Zelty has no tip field, so money taken above the order's total (a method allowing
-"overflow") is the tip, carried by the last transaction.
-
-Auth: ``Authorization: Bearer <api key>`` (env var named by ``source.credentials.api_key``).
-"""
+"""Zelty payloads → canonical sales frames (pure: no I/O). See the package docstring."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
-import httpx
-
-from core.errors import MappingError, SourceDataError, TransientError
 from core.frames import (
     CLOSURE_COLUMNS,
     PAYMENT_COLUMNS,
@@ -42,17 +15,8 @@ from core.frames import (
     make_frame,
     normalize_rate,
 )
-from core.periods import SalesPeriod
-from resources.http import RetryPolicy, send_with_retries
+from core.tenants import TenantConfig
 from resources.sources.common import DayContext
-from resources.tenants import TenantConfig, secret
-
-DEFAULT_BASE_URL = "https://api.zelty.fr/2.10"
-ORDERS_PAGE = 100
-CLOSURES_PAGE = 200  # documented maximum
-
-
-# --------------------------------------------------------------------------- pure parsing
 
 
 def rate_from_hundredths(value: Any) -> str:
@@ -212,102 +176,3 @@ def parse_closure_day(closures: list[tuple[dict, list[dict]]], *, tenant: Tenant
     return SourceDay(sales_lines=make_frame(lines, SALES_LINE_COLUMNS),
                      payments=make_frame(payments, PAYMENT_COLUMNS),
                      closure_totals=empty_frame(CLOSURE_COLUMNS), notes=notes, origin=origin)
-
-
-# --------------------------------------------------------------------------- HTTP client
-
-
-class ZeltyClient:
-    def __init__(self, base_url: str, api_key: str, *, tenant: str, policy: RetryPolicy | None = None,
-                 transport: httpx.BaseTransport | None = None, timeout: float = 30.0):
-        self.tenant = tenant
-        self.policy = policy or RetryPolicy()
-        self.http = httpx.Client(base_url=base_url.rstrip("/"), transport=transport, timeout=timeout,
-                                 headers={"Authorization": f"Bearer {api_key}", "Accept": "application/json"})
-
-    def _get(self, path: str, params: list[tuple[str, str]], day: date, key: str) -> list[dict]:
-        request = self.http.build_request("GET", path, params=params)
-        what = f"Zelty GET {path}"
-        response = send_with_retries(self.http, request, policy=self.policy, what=what)
-        kw = {"tenant": self.tenant, "day": day.isoformat()}
-        try:
-            body = response.json()
-        except ValueError:
-            body = {}
-        if response.status_code == 200 and body.get("errno", 0) == 0:
-            return body.get(key) or []
-        detail = body.get("errmsg") or body.get("message") or response.text
-        if response.status_code in (401, 403):
-            raise MappingError(f"{what}: HTTP {response.status_code} ({detail}); check the Zelty API key", **kw)
-        if response.status_code in (400, 404) or response.status_code == 200:
-            raise SourceDataError(f"{what}: HTTP {response.status_code} errno {body.get('errno')}: {detail}",
-                                  **kw)
-        raise TransientError(f"{what}: HTTP {response.status_code} after retries: {detail}", **kw)
-
-    def _paged(self, path: str, params: list[tuple[str, str]], day: date, key: str, limit: int
-               ) -> Iterator[dict]:
-        offset = 0
-        while True:
-            page = self._get(path, [*params, ("limit", str(limit)), ("offset", str(offset))], day, key)
-            yield from page
-            if len(page) < limit:
-                return
-            offset += limit
-
-    def closures(self, day: date, restaurant_ids: list[str]) -> list[dict]:
-        params = [("after", (day - timedelta(days=1)).isoformat()), ("before", (day + timedelta(days=1)).isoformat())]
-        if restaurant_ids:
-            params.append(("restaurant_ids", ",".join(restaurant_ids)))
-        found = self._paged("/closures", params, day, "closures", CLOSURES_PAGE)
-        return [c for c in found if c.get("date") == day.isoformat()]
-
-    def orders_of_closure(self, closure_id: Any, day: date) -> list[dict]:
-        params = [("from", day.isoformat()), ("to", (day + timedelta(days=1)).isoformat()),
-                  ("till_id", str(closure_id)), ("expand[]", "items"), ("expand[]", "transactions"),
-                  ("expand[]", "price")]
-        return list(self._paged("/orders", params, day, "orders", ORDERS_PAGE))
-
-    def close(self) -> None:
-        self.http.close()
-
-
-class ZeltySource:
-    """``SalesSource`` for Zelty tenants.
-
-    Settings: ``restaurant_ids`` (Zelty restaurant ids; every one must have its closure before the
-    day is posted; without it, whatever closures exist for the day are read). Credentials: ``api_key``.
-    """
-
-    def __init__(self, tenant: TenantConfig, warehouse: Any = None, *,
-                 transport: httpx.BaseTransport | None = None, policy: RetryPolicy | None = None):
-        self.tenant = tenant
-        ids = tenant.source.settings.get("restaurant_ids") or []
-        self.restaurant_ids = [str(i) for i in ([ids] if isinstance(ids, str | int) else ids)]
-        env = tenant.source.credentials.get("api_key")
-        if not env:
-            raise MappingError("source.credentials.api_key (env var name) is missing", tenant=tenant.slug)
-        self.base_url = tenant.source.base_url or DEFAULT_BASE_URL
-        self.client = ZeltyClient(self.base_url, secret(env, tenant=tenant.slug, what="Zelty API key"),
-                                  tenant=tenant.slug, policy=policy, transport=transport)
-
-    def fetch(self, period: SalesPeriod) -> SourceDay:
-        days: list[SourceDay] = []
-        for day in period.days():
-            closures = self.client.closures(day, self.restaurant_ids)
-            have = {str(c.get("id_restaurant")) for c in closures}
-            missing = [r for r in self.restaurant_ids if r not in have]
-            if missing or not closures:
-                who = f"restaurant(s) {', '.join(missing)}" if missing else "any restaurant"
-                return SourceDay(complete=False, origin=self.base_url,
-                                 waiting_reason=f"no Zelty closure yet for {day.isoformat()} for {who}")
-            pairs = [(c, self.client.orders_of_closure(c["id"], day)) for c in closures]
-            days.append(parse_closure_day(pairs, tenant=self.tenant, day=day, origin=self.base_url))
-        if len(days) == 1:
-            return days[0]
-        return SourceDay(
-            sales_lines=make_frame([r for d in days for r in d.sales_lines.to_dict("records")], SALES_LINE_COLUMNS),
-            payments=make_frame([r for d in days for r in d.payments.to_dict("records")], PAYMENT_COLUMNS),
-            notes=[n for d in days for n in d.notes], origin=self.base_url)
-
-    def close(self) -> None:
-        self.client.close()

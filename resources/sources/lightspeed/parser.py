@@ -1,32 +1,4 @@
-"""Lightspeed Restaurant (K-Series) Financial API v2: one merchant business day per location.
-
-What it reads (vendor OpenAPI ``financial-api``, https://api-docs.lsk.lightspeed.app):
-
-- ``GET /f/v2/business-location/{businessLocationId}/sales-daily?date=YYYY-MM-DD&include=payments``
-  → ``{sales[], nextStartOfDayAsIso8601, dataComplete}``. The date is the merchant's *business
-  day* (it may start at e.g. 05:30), so an order closed at 00:30 belongs to the day before: the
-  POS already made the time-zone and day-boundary decision, we do not second-guess it.
-  Payments appear only with ``include=payments`` (documented). The endpoint is documented
-  without paging parameters (paging exists only on the ranged ``/sales`` endpoint), so one call
-  per location and day returns the whole day.
-- ``dataComplete: false`` → the day is *waiting* (``SourceDay(complete=False)``), never posted
-  half-done.
-
-Money is decimal strings (lines up to 6 decimals, payments 2 decimals, half-even rounded by
-Lightspeed); we convert with ``Decimal`` and round half-even to cents. A line's net is
-``totalNetAmountWithoutTax`` and its VAT ``taxAmount``; the TTC ``totalNetAmountWithTax`` must equal
-their sum (±1 cent of six-decimal rounding, then the TTC wins), or their sum plus ``serviceCharge``,
-which then becomes its own untaxed ``service_charge`` line (that is how the vendor's documented
-example adds up: 8.33 + 1.67 + 1.00 service = 11.00 paid). VAT: ``taxRatePercentage``
-("20.00") cross-checked with ``taxLines[].taxRate``, a multiplier ("1.2" → 20 %). The line's
-category is its accounting group's name. A payment's ``tip`` is carried next to
-``netAmountWithTax`` (the amount of the bill); the canonical amount is their sum.
-
-Auth is the OAuth2 bearer access token of the merchant (scope ``financial-api``), read from the
-env var named by ``source.credentials.access_token``. Refresh tokens are single-use and rotate,
-so renewing the token is left to the deployment's secret manager (a 401 is a mapping error:
-"re-authorize").
-"""
+"""Lightspeed payloads → canonical sales frames (pure: no I/O). See the package docstring."""
 
 from __future__ import annotations
 
@@ -35,9 +7,6 @@ from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Any
 
-import httpx
-
-from core.errors import MappingError, SourceDataError, TransientError
 from core.frames import (
     CLOSURE_COLUMNS,
     PAYMENT_COLUMNS,
@@ -47,19 +16,12 @@ from core.frames import (
     make_frame,
     normalize_rate,
 )
-from core.periods import SalesPeriod
-from resources.http import RetryPolicy, send_with_retries
+from core.tenants import TenantConfig
 from resources.sources.common import DayContext
-from resources.tenants import TenantConfig, secret
 
-DEFAULT_BASE_URL = "https://api.lsk.lightspeed.app"
-SALES_DAILY_PATH = "/f/v2/business-location/{location}/sales-daily"
 # Sale types that move money. The others (SPLIT, TRANSFER, UPDATE, RECALL, FLOAT, TRANSITORY,
 # CROSS_BL, VOID, CANCEL) are account-keeping records of the till; they are listed in the notes.
 MONEY_SALE_TYPES = frozenset({"SALE", "REFUND"})
-
-
-# --------------------------------------------------------------------------- pure parsing
 
 
 def to_cents(value: Any) -> int:
@@ -246,91 +208,3 @@ def parse_business_days(
         notes=notes,
         origin=origin,
     )
-
-
-# --------------------------------------------------------------------------- HTTP client
-
-
-class LightspeedClient:
-    """Thin httpx client for the Financial API v2 (bearer token, retries on 429/5xx)."""
-
-    def __init__(self, base_url: str, token: str, *, tenant: str, policy: RetryPolicy | None = None,
-                 transport: httpx.BaseTransport | None = None, timeout: float = 30.0):
-        self.tenant = tenant
-        self.policy = policy or RetryPolicy()
-        self.http = httpx.Client(
-            base_url=base_url.rstrip("/"), transport=transport, timeout=timeout,
-            headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
-        )
-
-    def sales_daily(self, location: str, day: date) -> dict:
-        request = self.http.build_request(
-            "GET", SALES_DAILY_PATH.format(location=location),
-            params={"date": day.isoformat(), "include": "payments"},
-        )
-        what = f"Lightspeed sales-daily location {location} {day.isoformat()}"
-        response = send_with_retries(self.http, request, policy=self.policy, what=what)
-        return self._json(response, what, day)
-
-    def _json(self, response: httpx.Response, what: str, day: date) -> dict:
-        status = response.status_code
-        if status == 200:
-            return response.json()
-        try:
-            detail = response.json().get("error") or response.text
-        except ValueError:
-            detail = response.text
-        kw = {"tenant": self.tenant, "day": day.isoformat()}
-        if status in (401, 403):
-            raise MappingError(f"{what}: HTTP {status} ({detail}); re-authorize the Lightspeed "
-                               "connection (scope financial-api)", **kw)
-        if status == 404:
-            raise MappingError(f"{what}: HTTP 404 ({detail}); check source.settings.business_location_ids",
-                               **kw)
-        if status == 400:
-            raise SourceDataError(f"{what}: HTTP 400: {detail}", **kw)
-        raise TransientError(f"{what}: HTTP {status} after retries: {detail}", **kw)
-
-    def close(self) -> None:
-        self.http.close()
-
-
-class LightspeedSource:
-    """``SalesSource`` for Lightspeed K-Series tenants.
-
-    Settings: ``business_location_ids`` (list of ids). Credentials: ``access_token`` (env var name).
-    """
-
-    def __init__(self, tenant: TenantConfig, warehouse: Any = None, *,
-                 transport: httpx.BaseTransport | None = None, policy: RetryPolicy | None = None):
-        self.tenant = tenant
-        settings = tenant.source.settings
-        ids = settings.get("business_location_ids") or []
-        if isinstance(ids, str | int):
-            ids = [ids]
-        if not ids:
-            raise MappingError("source.settings.business_location_ids is empty (Lightspeed business "
-                               "location ids, see GET /f/data/businesses)", tenant=tenant.slug)
-        self.locations = [str(i) for i in ids]
-        env = tenant.source.credentials.get("access_token")
-        if not env:
-            raise MappingError("source.credentials.access_token (env var name) is missing", tenant=tenant.slug)
-        token = secret(env, tenant=tenant.slug, what="Lightspeed access token")
-        self.base_url = tenant.source.base_url or DEFAULT_BASE_URL
-        self.client = LightspeedClient(self.base_url, token, tenant=tenant.slug, policy=policy,
-                                       transport=transport)
-
-    def fetch(self, period: SalesPeriod) -> SourceDay:
-        responses = []
-        for day in period.days():
-            for location in self.locations:
-                payload = self.client.sales_daily(location, day)
-                responses.append((day, location, payload))
-                if payload.get("dataComplete") is not True:
-                    # No point downloading the rest of the period: it will not be posted now.
-                    return parse_business_days(responses, tenant=self.tenant, origin=self.base_url)
-        return parse_business_days(responses, tenant=self.tenant, origin=self.base_url)
-
-    def close(self) -> None:
-        self.client.close()
-

@@ -1,7 +1,9 @@
 """Writing Toporder closure files the way a till does: for the demo, the emulated till and tests.
 
 :func:`write_closure_file` renders a generator ``SimDay`` (``emulators/generator.py``),
-plain ticket dicts, or a ready document, and drops it into an inbox atomically.
+plain ticket dicts, or a ready document, and drops it into an inbox atomically. The format is
+``docs/toporder-format.md``, written here on its own (amounts with two decimals, VAT per line from
+the TTC amount, halves away from zero): the production parser it is meant to check is not used.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from zoneinfo import ZoneInfo
 
 from core.frames import normalize_rate
 from core.money import cents_to_amount
-from resources.sources.toporder_format import SCHEMA_VERSION, round_half_up, split_gross
+from emulators.generator import round_half_up, split_gross
+
+SCHEMA_VERSION = 1  # the ``schema_version`` this till writes
 
 
 def _iso(moment: datetime | str) -> str:

@@ -7,46 +7,34 @@
   decimals built from integer cents (:func:`core.money.cents_to_amount`), never floats.
 - 25 requests / 5 s per token, enforced before sending by a limiter shared by every thread of
   the process (:func:`resources.http.limiter_for`); a 429 still honours ``retry-after``.
-- Reads are retried (429, 5xx, connection errors, with backoff and jitter). Writes are NOT
-  retried after an ambiguous failure (5xx, timeout, connection lost after sending): the
-  operation may have been stored, and Pennylane's POSTs are not idempotent. Such a failure
-  raises :class:`PennylaneAmbiguousWriteError`; ``resources/posting.py`` resolves it by
-  looking the entry up. A write is retried only when it certainly was not processed: a 429
-  or a connection that could not be opened.
-
-Error classes (``resources/errors.py``): 429/5xx/network → transient; 401/403/404 and unknown
-journals or accounts → mapping (fix the tenant's Pennylane setup); 422/409 → data
-(:class:`PennylaneDataError`, a ``SourceDataError``: Pennylane refuses the content we built
-from the day's data); 400 → :class:`PennylaneRequestError` (class ``bug``: the request broke
-the API contract, which is our bug, not the tenant's).
+- Built on the vendor HTTP base (:class:`resources.http.VendorClient`): reads are retried (429,
+  5xx, connection errors, with backoff and jitter). Writes are sent again only when they
+  certainly were not processed (429, a connection that could not be opened): Pennylane's POSTs
+  are not idempotent, so a write that may have been stored (5xx, timeout, connection lost after
+  sending) raises :class:`PennylaneAmbiguousWriteError` and ``resources/posting.py`` looks the
+  entry up. Error classes: :mod:`resources.pennylane.errors`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
-import random
 import threading
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
-import dagster as dg
 import httpx
-from pydantic import PrivateAttr
 
-from core.errors import MappingError, SourceDataError, SyncError, TransientError
-from core.tenants import DEFAULT_PENNYLANE_URL, TenantConfig
-from resources.http import (
-    RetryPolicy,
-    SlidingWindowLimiter,
-    limiter_for,
-    retry_after_seconds,
-    send_with_retries,
+from core.accounting.pcg import label_for
+from core.errors import MappingError
+from core.tenants import DEFAULT_PENNYLANE_URL
+from resources.http import HeaderToken, RetryPolicy, SlidingWindowLimiter, VendorClient, json_of, limiter_for
+from resources.pennylane.errors import (
+    HINTS,
+    PENNYLANE_ERROR_TYPES,
+    PennylaneAmbiguousWriteError,
+    PennylaneDataError,
 )
-from resources.tenants import secret
 
 RATE_LIMIT_REQUESTS = 25
 RATE_LIMIT_WINDOW = 5.0
@@ -56,62 +44,6 @@ RATE_LIMIT_WINDOW = 5.0
 RATE_LIMIT_MARGIN = 0.25
 PAGE_LIMIT = 100
 ACCOUNTS_PAGE_LIMIT = 1000  # /ledger_accounts and changelogs allow up to 1000
-
-
-# ------------------------------------------------------------------------- errors
-@dataclass
-class PennylaneError(SyncError):
-    """An error answer from Pennylane: HTTP ``status``, Pennylane's message and ``details``
-    (the parsed error body). Concrete subclasses carry the error class."""
-
-    status: int = 0
-
-
-@dataclass
-class PennylaneTransientError(PennylaneError, TransientError):
-    """429, 5xx or a network failure on a read, after retries ran out."""
-
-
-@dataclass
-class PennylaneAmbiguousWriteError(PennylaneTransientError):
-    """A write may or may not have been stored (5xx, timeout, connection lost after sending).
-
-    Never resend blindly: look the record up first (see ``resources/posting.py``)."""
-
-
-@dataclass
-class PennylaneMappingError(PennylaneError, MappingError):
-    """401/403 (token, scope), 404 (a configured journal, account or record is missing)."""
-
-
-@dataclass
-class PennylaneNotFoundError(PennylaneMappingError):
-    """404: the record does not exist in this company."""
-
-
-@dataclass
-class PennylaneDataError(PennylaneError, SourceDataError):
-    """422/409: Pennylane refuses the content (e.g. "Entry lines are not balanced")."""
-
-
-@dataclass
-class PennylaneRequestError(PennylaneError):
-    """400: the request breaks the API contract (a bug on our side)."""
-
-
-def _message_of(response: httpx.Response) -> tuple[str, dict[str, Any]]:
-    try:
-        body = response.json()
-    except ValueError:
-        return response.text.strip() or response.reason_phrase, {"body": response.text}
-    if isinstance(body, dict):
-        message = body.get("message") or body.get("error") or json.dumps(body)
-        if body.get("message") and body.get("error") and body["error"] != body["message"]:
-            message = f"{body['error']}: {body['message']}"
-        if body.get("field"):
-            message = f"{message} (field {body['field']})"
-        return str(message), body
-    return json.dumps(body), {"body": body}
 
 
 def token_hash(token: str) -> str:
@@ -135,30 +67,28 @@ class PennylaneClient:
     ):
         self.base_url = base_url.rstrip("/")
         self.tenant = tenant
-        self.retry_policy = retry_policy or RetryPolicy()
         requests, window = rate_limit
         self.limiter = limiter or limiter_for("pennylane", token_hash(token), requests,
                                               window + (RATE_LIMIT_MARGIN if window >= 1 else 0.0))
-        self.requests_sent = 0
-        self._count_lock = threading.Lock()
-        self._http = httpx.Client(
-            base_url=self.base_url + "/",
-            headers={"Authorization": f"Bearer {token}", "Accept": "application/json",
-                     "User-Agent": "pennylane-sync/0.1"},
-            timeout=timeout,
-            transport=transport,
-            event_hooks={"request": [self._count]},
+        self.api = VendorClient(
+            "Pennylane", self.base_url + "/", tenant=tenant, auth=HeaderToken(token), policy=retry_policy,
+            limiter=self.limiter, hints=HINTS, types=PENNYLANE_ERROR_TYPES, timeout=timeout, transport=transport,
         )
         self._journals: dict[str, int] = {}
         self._accounts: dict[str, int] = {}
         self._cache_lock = threading.Lock()
 
-    def _count(self, _request: httpx.Request) -> None:
-        with self._count_lock:
-            self.requests_sent += 1
+    @property
+    def requests_sent(self) -> int:
+        """Requests on the wire, retries included."""
+        return self.api.requests_sent
+
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        return self.api.policy
 
     def close(self) -> None:
-        self._http.close()
+        self.api.close()
 
     def __enter__(self) -> PennylaneClient:
         return self
@@ -167,79 +97,24 @@ class PennylaneClient:
         self.close()
 
     # ------------------------------------------------------------------ transport
-    def _url(self, path: str) -> str:
-        return path.lstrip("/")
-
-    def _error(self, response: httpx.Response, what: str) -> PennylaneError:
-        message, details = _message_of(response)
-        status = response.status_code
-        text = f"Pennylane {status} on {what}: {message}"
-        if status in (401, 403):
-            cls: type[PennylaneError] = PennylaneMappingError
-            text += " (check the tenant's Pennylane token and its scopes)"
-        elif status == 404:
-            cls = PennylaneNotFoundError
-        elif status in (409, 422):
-            cls = PennylaneDataError
-        elif status == 400:
-            cls = PennylaneRequestError
-        elif status == 429 or status >= 500:
-            cls = PennylaneTransientError
-        else:
-            cls = PennylaneError
-        return cls(text, tenant=self.tenant, details=details, status=status)
-
     def _read(self, method: str, path: str, *, params: dict[str, Any] | None = None, what: str) -> Any:
-        request = self._http.build_request(method, self._url(path), params=_clean(params))
-        try:
-            response = send_with_retries(self._http, request, policy=self.retry_policy, limiter=self.limiter,
-                                         retry=True, what=f"Pennylane {what}")
-        except TransientError as exc:
-            raise PennylaneTransientError(exc.message, tenant=self.tenant, status=0) from exc
-        if response.status_code >= 400:
-            raise self._error(response, what)
-        return response.json() if response.content else None
+        response = self.api.request(method, path.lstrip("/"), params=_clean(params), what=f"Pennylane {what}",
+                                    idempotent=True)
+        return json_of(response)
 
     def _write(self, method: str, path: str, *, json_body: Any = None, files: Any = None, data: Any = None,
                what: str) -> Any:
-        """Send a non-idempotent write once; retry only when it certainly was not processed."""
-        request = self._http.build_request(method, self._url(path), json=json_body, files=files, data=data)
-        attempt = 0
-        while True:
-            attempt += 1
-            slot = self.limiter.acquire()
-            try:
-                response = self._http.send(request)
-            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:  # never reached Pennylane
-                self.limiter.settle(slot)
-                if attempt >= self.retry_policy.max_attempts:
-                    raise PennylaneTransientError(f"Pennylane {what}: cannot connect: {exc}", tenant=self.tenant) \
-                        from exc
-                time.sleep(self.retry_policy.backoff(attempt))
-                continue
-            except httpx.TransportError as exc:  # sent, answer lost: maybe stored
-                self.limiter.settle(slot)
-                raise PennylaneAmbiguousWriteError(
-                    f"Pennylane {what}: {type(exc).__name__} after sending; the write may have been stored",
-                    tenant=self.tenant, status=0,
-                ) from exc
-            self.limiter.settle(slot)
-            if response.status_code == 429 and attempt < self.retry_policy.max_attempts:
-                wait = retry_after_seconds(response)
-                if wait is not None:
-                    self.limiter.penalize(wait)
-                response.close()
-                time.sleep(min((wait if wait is not None else self.retry_policy.backoff(attempt))
-                               + random.uniform(0, 0.05), self.retry_policy.max_delay))
-                continue
-            if response.status_code >= 500:
-                err = self._error(response, what)
-                raise PennylaneAmbiguousWriteError(err.message + " (the write may have been stored)",
-                                                   tenant=self.tenant, details=err.details,
-                                                   status=response.status_code)
-            if response.status_code >= 400:
-                raise self._error(response, what)
-            return response.json() if response.content else None
+        """Send a non-idempotent write; it is sent again only when it certainly was not processed."""
+        what = f"Pennylane {what}"
+        request = self.api.http.build_request(method, path.lstrip("/"), json=json_body, files=files, data=data)
+        response = self.api.send(request, what=what, idempotent=False)
+        if response.status_code >= 500:
+            err = self.api.error(response, what)
+            raise PennylaneAmbiguousWriteError(f"{err.message} (the write may have been stored)",
+                                               tenant=self.tenant, details=err.details)
+        if response.status_code >= 400:
+            raise self.api.error(response, what)
+        return json_of(response)
 
     def paginate(self, path: str, *, filters: list[dict[str, Any]] | None = None, sort: str | None = None,
                  limit: int = PAGE_LIMIT, what: str | None = None,
@@ -318,8 +193,6 @@ class PennylaneClient:
     def ledger_account_ids(self, numbers: list[str], create_missing: bool) -> dict[str, int]:
         """number → Pennylane id for every number (cached). Missing accounts are created with
         their PCG label when ``create_missing``, else a MappingError names them all."""
-        from core.accounting.pcg import label_for
-
         wanted = sorted(set(numbers))
         with self._cache_lock:
             missing = [n for n in wanted if n not in self._accounts]
@@ -476,30 +349,3 @@ def _clean(params: dict[str, Any] | None) -> dict[str, Any] | None:
     if params is None:
         return None
     return {k: v for k, v in params.items() if v is not None}
-
-
-class PennylaneResource(dg.ConfigurableResource):
-    """Hands out one :class:`PennylaneClient` per tenant (its own company token).
-
-    Base URL: ``base_url_override`` if set, else ``$PENNYLANE_BASE_URL`` if set (demo, tests),
-    else the tenant's ``pennylane.base_url``. Clients are kept for the life of the resource so
-    that journal and account look-ups happen once per run.
-    """
-
-    base_url_override: str | None = None
-    timeout_seconds: float = 30.0
-
-    _clients: dict[str, PennylaneClient] = PrivateAttr(default_factory=dict)
-
-    def base_url_for(self, tenant: TenantConfig) -> str:
-        return self.base_url_override or os.environ.get("PENNYLANE_BASE_URL") or tenant.pennylane.base_url
-
-    def client_for(self, tenant: TenantConfig) -> PennylaneClient:
-        token = secret(tenant.pennylane.token_env, tenant=tenant.slug, what="Pennylane token")
-        base = self.base_url_for(tenant)
-        key = f"{tenant.slug}|{token_hash(token)}|{base}"
-        client = self._clients.get(key)
-        if client is None:
-            client = self._clients[key] = PennylaneClient(token, base, tenant=tenant.slug,
-                                                          timeout=self.timeout_seconds)
-        return client
