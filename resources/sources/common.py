@@ -47,7 +47,7 @@ def source_config(tenant: TenantConfig, model: type[C]) -> C:
     if isinstance(tenant.source, model):
         return tenant.source
     try:
-        return model.model_validate(tenant.source.model_dump())
+        return model.model_validate(tenant.source.model_dump(exclude_unset=True))
     except ValidationError as exc:
         raise MappingError(validation_errors(exc), tenant=tenant.slug, field_name="source") from None
 
