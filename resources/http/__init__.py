@@ -11,13 +11,13 @@
 """
 
 from resources.http.auth import HeaderToken, Token, TokenAuth
-from resources.http.client import VendorClient, json_of
+from resources.http.client import VendorApi, VendorClient, json_of
 from resources.http.limiter import SlidingWindowLimiter, limiter_for
 from resources.http.retry import AmbiguousRequestError, RetryPolicy, retry_after_seconds, send_with_retries
 from resources.http.status import STATUS_CLASSES, error_detail, status_class, status_error
 
 __all__ = [
     "STATUS_CLASSES", "AmbiguousRequestError", "HeaderToken", "RetryPolicy", "SlidingWindowLimiter", "Token",
-    "TokenAuth", "VendorClient", "error_detail", "json_of", "limiter_for", "retry_after_seconds",
+    "TokenAuth", "VendorApi", "VendorClient", "error_detail", "json_of", "limiter_for", "retry_after_seconds",
     "send_with_retries", "status_class", "status_error",
 ]

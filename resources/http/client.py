@@ -176,6 +176,34 @@ class VendorClient:
                             tenant=self.tenant, details=_body(response), **extra)
 
 
+class VendorApi:
+    """Base of one vendor's client: its endpoints call ``self.api`` (a :class:`VendorClient`),
+    which keeps the retries, the requests sent and the base URL, and is closed with it."""
+
+    api: VendorClient
+
+    @property
+    def retries(self) -> list[str]:
+        return self.api.retries
+
+    @property
+    def requests_sent(self) -> int:
+        return self.api.requests_sent
+
+    @property
+    def base_url(self) -> str:
+        return self.api.base_url
+
+    def close(self) -> None:
+        self.api.close()
+
+    def __enter__(self) -> VendorApi:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 def json_of(response: httpx.Response, *, exact: bool = False) -> Any:
     if not response.content:
         return None

@@ -28,7 +28,15 @@ import httpx
 from core.accounting.pcg import label_for
 from core.errors import MappingError
 from core.tenants import DEFAULT_PENNYLANE_URL
-from resources.http import HeaderToken, RetryPolicy, SlidingWindowLimiter, VendorClient, json_of, limiter_for
+from resources.http import (
+    HeaderToken,
+    RetryPolicy,
+    SlidingWindowLimiter,
+    VendorApi,
+    VendorClient,
+    json_of,
+    limiter_for,
+)
 from resources.pennylane.errors import (
     HINTS,
     PENNYLANE_ERROR_TYPES,
@@ -50,7 +58,7 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()[:16]
 
 
-class PennylaneClient:
+class PennylaneClient(VendorApi):
     """One company (one token). Thread-safe for reads; caches journals and ledger accounts."""
 
     def __init__(
@@ -65,13 +73,12 @@ class PennylaneClient:
         limiter: SlidingWindowLimiter | None = None,
         transport: httpx.BaseTransport | None = None,
     ):
-        self.base_url = base_url.rstrip("/")
         self.tenant = tenant
         requests, window = rate_limit
         self.limiter = limiter or limiter_for("pennylane", token_hash(token), requests,
                                               window + (RATE_LIMIT_MARGIN if window >= 1 else 0.0))
         self.api = VendorClient(
-            "Pennylane", self.base_url + "/", tenant=tenant, auth=HeaderToken(token), policy=retry_policy,
+            "Pennylane", base_url.rstrip("/") + "/", tenant=tenant, auth=HeaderToken(token), policy=retry_policy,
             limiter=self.limiter, hints=HINTS, types=PENNYLANE_ERROR_TYPES, timeout=timeout, transport=transport,
         )
         self._journals: dict[str, int] = {}
@@ -79,22 +86,8 @@ class PennylaneClient:
         self._cache_lock = threading.Lock()
 
     @property
-    def requests_sent(self) -> int:
-        """Requests on the wire, retries included."""
-        return self.api.requests_sent
-
-    @property
     def retry_policy(self) -> RetryPolicy:
         return self.api.policy
-
-    def close(self) -> None:
-        self.api.close()
-
-    def __enter__(self) -> PennylaneClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     # ------------------------------------------------------------------ transport
     def _read(self, method: str, path: str, *, params: dict[str, Any] | None = None, what: str) -> Any:

@@ -12,12 +12,16 @@ Its ``Source`` class implements :class:`SalesSource` and is registered in
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Protocol
 
 from core.frames import SourceDay
 from core.periods import SalesPeriod
+from core.tenants import TenantConfig
+from resources.http import VendorApi
+from resources.sources.common import day_errors
 
-__all__ = ["SalesPeriod", "SalesSource", "SourceDay"]
+__all__ = ["ApiSource", "SalesPeriod", "SalesSource", "SourceDay"]
 
 
 class SalesSource(Protocol):
@@ -29,3 +33,23 @@ class SalesSource(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+class ApiSource(ABC):
+    """Base of the sources read from a vendor API through ``self.client``: every error raised
+    while reading a period names the tenant and the day (a source reading day by day names each
+    day itself), and closing the source closes its client."""
+
+    tenant: TenantConfig
+    client: VendorApi
+
+    def fetch(self, period: SalesPeriod) -> SourceDay:
+        with day_errors(self.tenant.slug, period.key):
+            return self.read(period)
+
+    @abstractmethod
+    def read(self, period: SalesPeriod) -> SourceDay:
+        """The period's sales (see :meth:`SalesSource.fetch`)."""
+
+    def close(self) -> None:
+        self.client.close()

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from resources.http import RetryPolicy, Token, TokenAuth, VendorClient
+from resources.http import RetryPolicy, Token, TokenAuth, VendorApi, VendorClient
 from resources.sources.chift.settings import MAX_PAGE_SIZE
 
 HINTS: dict[str | int, str] = {
@@ -20,7 +20,7 @@ HINTS: dict[str | int, str] = {
 }
 
 
-class ChiftClient:
+class ChiftClient(VendorApi):
     """Authenticated, paginating, retrying access to one Chift consumer."""
 
     def __init__(
@@ -44,16 +44,8 @@ class ChiftClient:
             headers={"x-chift-connectionid": connection_id} if connection_id else None, event_hooks=event_hooks,
         )
 
-    @property
-    def base_url(self) -> str:
-        return self.api.base_url
 
-    @property
-    def requests_sent(self) -> int:
-        return self.api.requests_sent
 
-    def close(self) -> None:
-        self.api.close()
 
     def _fetch_token(self) -> Token:
         response = self.api.request("POST", "/token", json=self._credentials, what="Chift POST /token",

@@ -10,14 +10,15 @@ from core.errors import MappingError, SourceDataError
 from core.frames import CLOSURE_COLUMNS, PAYMENT_COLUMNS, SALES_LINE_COLUMNS, SourceDay, make_frame
 from core.periods import SalesPeriod
 from resources.http import RetryPolicy
+from resources.sources.base import ApiSource
 from resources.sources.chift.client import ChiftClient
 from resources.sources.chift.parser import ChiftReference, merge_closure_rows, parse_closure, parse_orders
 from resources.sources.chift.settings import ChiftConfig
-from resources.sources.common import day_errors, source_config
+from resources.sources.common import source_config
 from resources.tenants import TenantConfig, secret
 
 
-class ChiftSource:
+class ChiftSource(ApiSource):
     """``SalesSource`` for a tenant whose POS is reached through Chift."""
 
     def __init__(
@@ -42,8 +43,6 @@ class ChiftSource:
             config.base_url, consumer_id=settings.consumer_id, connection_id=settings.connection_id,
             tenant=tenant.slug, policy=policy, event_hooks=event_hooks, **creds)
 
-    def close(self) -> None:
-        self.client.close()
 
     def _reference(self) -> tuple[ChiftReference, list[str]]:
         c = self.client
@@ -71,11 +70,8 @@ class ChiftSource:
             ref.categories[str(cat["id"])] = str(cat.get("name") or cat["id"])
         return ref, wanted
 
-    def fetch(self, period: SalesPeriod) -> SourceDay:
-        with day_errors(self.tenant.slug, period.key):
-            return self._fetch(period)
 
-    def _fetch(self, period: SalesPeriod) -> SourceDay:
+    def read(self, period: SalesPeriod) -> SourceDay:
         ref, locations = self._reference()
         notes: list[str] = []
         closure_rows: list[dict] = []

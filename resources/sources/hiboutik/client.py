@@ -8,12 +8,12 @@ from datetime import date
 import httpx
 
 from core.errors import SourceDataError
-from resources.http import RetryPolicy, VendorClient
+from resources.http import RetryPolicy, VendorApi, VendorClient
 
 HINTS = {"mapping": "check the Hiboutik user and API key"}
 
 
-class HiboutikClient:
+class HiboutikClient(VendorApi):
     """Lists are paged with the ``Link`` header (``<…?p=2>; rel="next"``), as the vendor PHP client
     (``hiboutik/hiboutikapi`` ``HiboutikAPI::pagination``) reads it. Auth: HTTP basic."""
 
@@ -22,9 +22,6 @@ class HiboutikClient:
         self.api = VendorClient("Hiboutik", base_url.rstrip("/"), tenant=tenant, auth=httpx.BasicAuth(user, api_key),
                                 policy=policy, hints=HINTS, transport=transport)
 
-    @property
-    def retries(self) -> list[str]:
-        return self.api.retries
 
     def _items(self, path: str) -> Iterator[dict]:
         for response in self.api.link_pages(path):
@@ -46,5 +43,3 @@ class HiboutikClient:
     def categories(self) -> dict[str, str]:
         return {str(c["category_id"]): str(c.get("category_name") or "") for c in self._items("/categories")}
 
-    def close(self) -> None:
-        self.api.close()

@@ -11,6 +11,7 @@ import httpx
 from core.frames import SourceDay
 from core.periods import SalesPeriod
 from resources.http import RetryPolicy
+from resources.sources.base import ApiSource
 from resources.sources.common import day_errors, merge_days, source_config
 from resources.sources.hiboutik.client import HiboutikClient
 from resources.sources.hiboutik.parser import open_sales_of_day, parse_day
@@ -18,7 +19,7 @@ from resources.sources.hiboutik.settings import HiboutikConfig
 from resources.tenants import TenantConfig, secret
 
 
-class HiboutikSource:
+class HiboutikSource(ApiSource):
     """:class:`resources.sources.base.SalesSource` for Hiboutik (settings:
     :class:`~resources.sources.hiboutik.settings.HiboutikSettings`)."""
 
@@ -38,11 +39,8 @@ class HiboutikSource:
         self._clock = clock or (lambda: datetime.now().astimezone())
         self._categories: dict[str, str] | None = None
 
-    def fetch(self, period: SalesPeriod) -> SourceDay:
-        with day_errors(self.tenant.slug, period.key):
-            return self._fetch(period)
 
-    def _fetch(self, period: SalesPeriod) -> SourceDay:
+    def read(self, period: SalesPeriod) -> SourceDay:
         now = self._clock().astimezone(period.tz)
         if now < period.end_local:
             return SourceDay(complete=False, origin=self.base_url,
@@ -66,5 +64,3 @@ class HiboutikSource:
                                         tip_skus=self.tip_skus, origin=self.base_url))
         return merge_days(parsed, origin=self.base_url)
 
-    def close(self) -> None:
-        self.client.close()

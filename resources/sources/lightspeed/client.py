@@ -6,7 +6,7 @@ from datetime import date
 
 import httpx
 
-from resources.http import HeaderToken, RetryPolicy, VendorClient
+from resources.http import HeaderToken, RetryPolicy, VendorApi, VendorClient
 
 SALES_DAILY_PATH = "/f/v2/business-location/{location}/sales-daily"
 HINTS: dict[str | int, str] = {
@@ -15,7 +15,7 @@ HINTS: dict[str | int, str] = {
 }
 
 
-class LightspeedClient:
+class LightspeedClient(VendorApi):
     """``sales-daily`` of one business location and business day (bearer access token)."""
 
     def __init__(self, base_url: str, token: str, *, tenant: str, policy: RetryPolicy | None = None,
@@ -29,5 +29,3 @@ class LightspeedClient:
             what=f"Lightspeed sales-daily location {location} {day.isoformat()}",
         )
 
-    def close(self) -> None:
-        self.api.close()

@@ -9,6 +9,7 @@ import httpx
 from core.frames import SourceDay
 from core.periods import SalesPeriod
 from resources.http import RetryPolicy
+from resources.sources.base import ApiSource
 from resources.sources.common import day_errors, source_config
 from resources.sources.lightspeed.client import LightspeedClient
 from resources.sources.lightspeed.parser import parse_business_days
@@ -16,7 +17,7 @@ from resources.sources.lightspeed.settings import LightspeedConfig
 from resources.tenants import TenantConfig, secret
 
 
-class LightspeedSource:
+class LightspeedSource(ApiSource):
     """:class:`resources.sources.base.SalesSource` for Lightspeed K-Series (settings:
     :class:`~resources.sources.lightspeed.settings.LightspeedSettings`)."""
 
@@ -29,7 +30,7 @@ class LightspeedSource:
         self.base_url = config.base_url
         self.client = LightspeedClient(self.base_url, token, tenant=tenant.slug, policy=policy, transport=transport)
 
-    def fetch(self, period: SalesPeriod) -> SourceDay:
+    def read(self, period: SalesPeriod) -> SourceDay:
         responses = []
         for day in period.days():
             for location in self.locations:
@@ -41,5 +42,3 @@ class LightspeedSource:
                     return parse_business_days(responses, tenant=self.tenant, origin=self.base_url)
         return parse_business_days(responses, tenant=self.tenant, origin=self.base_url)
 
-    def close(self) -> None:
-        self.client.close()

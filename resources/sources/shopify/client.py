@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from resources.http import HeaderToken, RetryPolicy, VendorClient
+from resources.http import HeaderToken, RetryPolicy, VendorApi, VendorClient
 from resources.sources.shopify.settings import API_VERSION, PAGE_LIMIT
 
 HINTS = {"mapping": "check the shop's access token and its scopes (read_orders, read_products)"}
@@ -50,7 +50,7 @@ class CallLimitPacer:
             self._sleep(delay)
 
 
-class ShopifyClient:
+class ShopifyClient(VendorApi):
     """The Admin REST API of one shop (``base_url`` is ``https://{shop}.myshopify.com``); every
     request, retries included, is paced by :class:`CallLimitPacer`."""
 
@@ -69,16 +69,8 @@ class ShopifyClient:
         self.page_limit = page_limit
         self._product_types: dict[str, str] = {}
 
-    @property
-    def retries(self) -> list[str]:
-        return self.api.retries
 
-    @property
-    def requests(self) -> int:
-        return self.api.requests_sent
 
-    def close(self) -> None:
-        self.api.close()
 
     def paginate(self, resource: str, params: dict) -> Iterator[dict]:
         """Every item of ``{resource}.json``, following ``Link`` rel="next" (page_info cursors:

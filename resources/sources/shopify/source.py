@@ -13,7 +13,8 @@ import httpx
 from core.frames import SourceDay
 from core.periods import SalesPeriod
 from resources.http import RetryPolicy
-from resources.sources.common import day_errors, source_config, waiting_until_settled
+from resources.sources.base import ApiSource
+from resources.sources.common import source_config, waiting_until_settled
 from resources.sources.shopify.client import ShopifyClient
 from resources.sources.shopify.parser import parse_shopify_day
 from resources.sources.shopify.settings import ShopifyConfig
@@ -24,7 +25,7 @@ def _shop_time(moment: datetime, tz: ZoneInfo) -> str:
     return moment.astimezone(tz).isoformat(timespec="seconds")
 
 
-class ShopifySource:
+class ShopifySource(ApiSource):
     """:class:`resources.sources.base.SalesSource` for a Shopify shop (settings:
     :class:`~resources.sources.shopify.settings.ShopifySettings`)."""
 
@@ -42,19 +43,14 @@ class ShopifySource:
         self._clock = clock or (lambda: datetime.now(ZoneInfo("UTC")))
         self._shop: dict | None = None
 
-    def close(self) -> None:
-        self.client.close()
 
     def shop_timezone(self) -> ZoneInfo:
         if self._shop is None:
             self._shop = self.client.shop()
         return ZoneInfo(self._shop.get("iana_timezone") or self.tenant.timezone)
 
-    def fetch(self, period: SalesPeriod) -> SourceDay:
-        with day_errors(self.tenant.slug, period.key):
-            return self._fetch(period)
 
-    def _fetch(self, period: SalesPeriod) -> SourceDay:
+    def read(self, period: SalesPeriod) -> SourceDay:
         tz = self.shop_timezone()
         start = datetime.combine(period.start, dtime(0), tz)
         end = datetime.combine(period.end, dtime(0), tz)
@@ -83,7 +79,7 @@ class ShopifySource:
         )
         day.notes = notes + day.notes + [
             f"{len(orders)} orders, {len(tenders)} tender transactions, {len(other_orders)} earlier orders "
-            f"with money moved this day; {self.client.requests} requests, {len(self.client.retries)} retries"
+            f"with money moved this day; {self.client.requests_sent} requests, {len(self.client.retries)} retries"
         ]
         day.origin = self.client.api_root
         return day

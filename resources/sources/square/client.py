@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from resources.http import HeaderToken, RetryPolicy, VendorClient
+from resources.http import HeaderToken, RetryPolicy, VendorApi, VendorClient
 from resources.sources.square.parser import rfc3339
 from resources.sources.square.settings import DEFAULT_SQUARE_VERSION, SEARCH_LIMIT
 
@@ -17,7 +17,7 @@ MAX_ORDERS_PER_BATCH = 100
 HINTS = {"mapping": "check the access token and its scopes (ORDERS_READ, PAYMENTS_READ, MERCHANT_PROFILE_READ)"}
 
 
-class SquareClient:
+class SquareClient(VendorApi):
     """Square's endpoints for one day: locations, orders search, refunds, orders by id. Paging
     re-sends the original query with the returned ``cursor``. ``orders/search`` and
     ``batch-retrieve`` are POSTs that only read: they are retried like GETs."""
@@ -38,16 +38,8 @@ class SquareClient:
             headers={"Square-Version": version}, transport=transport, event_hooks=event_hooks,
         )
 
-    @property
-    def retries(self) -> list[str]:
-        return self.api.retries
 
-    @property
-    def base_url(self) -> str:
-        return self.api.base_url
 
-    def close(self) -> None:
-        self.api.close()
 
     def _call(self, method: str, path: str, what: str, **kwargs: Any) -> dict:
         return self.api.request(method, path, what=f"Square {what}", idempotent=True, **kwargs).json()

@@ -14,7 +14,8 @@ from core.errors import MappingError, SourceDataError
 from core.frames import SourceDay
 from core.periods import SalesPeriod
 from resources.http import RetryPolicy
-from resources.sources.common import day_errors, source_config, waiting_until_settled
+from resources.sources.base import ApiSource
+from resources.sources.common import source_config, waiting_until_settled
 from resources.sources.square.client import SquareClient
 from resources.sources.square.parser import ParseContext, parse_day, timestamp_of
 from resources.sources.square.settings import SquareConfig
@@ -31,7 +32,7 @@ class _Window:
     location_ids: list[str] = field(default_factory=list)
 
 
-class SquareSource:
+class SquareSource(ApiSource):
     """:class:`resources.sources.base.SalesSource` for Square (settings:
     :class:`~resources.sources.square.settings.SquareSettings`)."""
 
@@ -59,8 +60,6 @@ class SquareSource:
         )
         self._locations: list[dict] | None = None
 
-    def close(self) -> None:
-        self.client.close()
 
     def locations(self) -> list[dict]:
         """The tenant's locations (fetched once): the configured ids, else every ACTIVE one."""
@@ -94,11 +93,8 @@ class SquareSource:
             by_tz[tz_name].location_ids.append(str(loc["id"]))
         return list(by_tz.values())
 
-    def fetch(self, period: SalesPeriod) -> SourceDay:
-        with day_errors(self.tenant.slug, period.key):
-            return self._fetch(period)
 
-    def _fetch(self, period: SalesPeriod) -> SourceDay:
+    def read(self, period: SalesPeriod) -> SourceDay:
         windows = self._windows(period)
         if not windows:
             return SourceDay(complete=True, notes=["no active Square location"], origin=self.client.base_url)

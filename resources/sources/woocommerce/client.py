@@ -7,14 +7,14 @@ from typing import Any
 
 import httpx
 
-from resources.http import RetryPolicy, VendorClient
+from resources.http import RetryPolicy, VendorApi, VendorClient
 from resources.sources.woocommerce.parser import percent
 from resources.sources.woocommerce.settings import PER_PAGE
 
 HINTS = {"mapping": "check the consumer key and secret and their read permission"}
 
 
-class WooCommerceClient:
+class WooCommerceClient(VendorApi):
     """REST v3 client for one store (``base_url`` is the site root, e.g. ``https://shop.example``).
 
     Auth: the consumer key and secret as HTTP Basic, or as query parameters
@@ -33,16 +33,8 @@ class WooCommerceClient:
         self._rates: dict[str, str | None] = {}
         self._categories: dict[str, str] = {}
 
-    @property
-    def retries(self) -> list[str]:
-        return self.api.retries
 
-    @property
-    def requests(self) -> int:
-        return self.api.requests_sent
 
-    def close(self) -> None:
-        self.api.close()
 
     def paginate(self, path: str, params: dict) -> Iterator[dict]:
         """Every item, page by page, until ``X-WP-TotalPages`` (documented as always sent)."""

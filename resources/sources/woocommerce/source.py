@@ -11,7 +11,8 @@ import httpx
 from core.frames import SourceDay
 from core.periods import SalesPeriod
 from resources.http import RetryPolicy
-from resources.sources.common import day_errors, source_config, waiting_until_settled
+from resources.sources.base import ApiSource
+from resources.sources.common import source_config, waiting_until_settled
 from resources.sources.woocommerce.client import WooCommerceClient
 from resources.sources.woocommerce.parser import UTC, parse_woocommerce_day, tax_rate_ids
 from resources.sources.woocommerce.settings import WooCommerceConfig
@@ -22,7 +23,7 @@ def _gmt_param(moment: datetime) -> str:
     return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds")
 
 
-class WooCommerceSource:
+class WooCommerceSource(ApiSource):
     """:class:`resources.sources.base.SalesSource` for a WooCommerce store (settings:
     :class:`~resources.sources.woocommerce.settings.WooCommerceSettings`)."""
 
@@ -41,14 +42,9 @@ class WooCommerceSource:
         self.tip_fee_names = settings.tip_fee_names
         self._clock = clock or (lambda: datetime.now(UTC))
 
-    def close(self) -> None:
-        self.client.close()
 
-    def fetch(self, period: SalesPeriod) -> SourceDay:
-        with day_errors(self.tenant.slug, period.key):
-            return self._fetch(period)
 
-    def _fetch(self, period: SalesPeriod) -> SourceDay:
+    def read(self, period: SalesPeriod) -> SourceDay:
         start, end = period.start_utc, period.end_utc
         waiting = waiting_until_settled(self._clock(), period.end_local, self.settle)
         if waiting is not None:
@@ -71,6 +67,6 @@ class WooCommerceSource:
             tip_fee_names=self.tip_fee_names,
         )
         day.notes.append(f"{len(created)} orders created, {len(refunds)} orders with refunds read; "
-                         f"{self.client.requests} requests, {len(self.client.retries)} retries")
+                         f"{self.client.requests_sent} requests, {len(self.client.retries)} retries")
         day.origin = self.client.api_root
         return day

@@ -9,14 +9,14 @@ from typing import Any
 import httpx
 
 from core.errors import SourceDataError
-from resources.http import HeaderToken, RetryPolicy, VendorClient
+from resources.http import HeaderToken, RetryPolicy, VendorApi, VendorClient
 
 ORDERS_PAGE = 100
 CLOSURES_PAGE = 200  # documented maximum
 HINTS = {"mapping": "check the Zelty API key"}
 
 
-class ZeltyClient:
+class ZeltyClient(VendorApi):
     """Closures and their orders; lists are paged by ``offset``/``limit`` until a short page. Zelty
     may answer 200 with ``errno`` ≠ 0: the request was refused, a source error naming it."""
 
@@ -25,9 +25,6 @@ class ZeltyClient:
         self.api = VendorClient("Zelty", base_url.rstrip("/"), tenant=tenant, auth=HeaderToken(api_key),
                                 policy=policy, hints=HINTS, transport=transport)
 
-    @property
-    def retries(self) -> list[str]:
-        return self.api.retries
 
     def _list(self, path: str, params: list[tuple[str, str]], key: str) -> list[dict]:
         body = self.api.get_json(path, params, what=f"Zelty GET {path}")
@@ -59,5 +56,3 @@ class ZeltyClient:
                   ("expand[]", "price")]
         return list(self._paged("/orders", params, "orders", ORDERS_PAGE))
 
-    def close(self) -> None:
-        self.api.close()

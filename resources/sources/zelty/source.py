@@ -9,6 +9,7 @@ import httpx
 from core.frames import SourceDay
 from core.periods import SalesPeriod
 from resources.http import RetryPolicy
+from resources.sources.base import ApiSource
 from resources.sources.common import day_errors, merge_days, source_config
 from resources.sources.zelty.client import ZeltyClient
 from resources.sources.zelty.parser import parse_closure_day
@@ -16,7 +17,7 @@ from resources.sources.zelty.settings import ZeltyConfig
 from resources.tenants import TenantConfig, secret
 
 
-class ZeltySource:
+class ZeltySource(ApiSource):
     """:class:`resources.sources.base.SalesSource` for Zelty (settings:
     :class:`~resources.sources.zelty.settings.ZeltySettings`)."""
 
@@ -30,7 +31,7 @@ class ZeltySource:
                                                         what="Zelty API key"),
                                   tenant=tenant.slug, policy=policy, transport=transport)
 
-    def fetch(self, period: SalesPeriod) -> SourceDay:
+    def read(self, period: SalesPeriod) -> SourceDay:
         days: list[SourceDay] = []
         for day in period.days():
             with day_errors(self.tenant.slug, day.isoformat()):
@@ -45,5 +46,3 @@ class ZeltySource:
                 days.append(parse_closure_day(pairs, tenant=self.tenant, day=day, origin=self.base_url))
         return merge_days(days, origin=self.base_url)
 
-    def close(self) -> None:
-        self.client.close()

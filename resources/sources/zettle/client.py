@@ -14,14 +14,14 @@ from datetime import UTC, datetime
 
 import httpx
 
-from resources.http import RetryPolicy, Token, TokenAuth, VendorClient
+from resources.http import RetryPolicy, Token, TokenAuth, VendorApi, VendorClient
 from resources.sources.zettle.settings import MAX_LIMIT
 
 ASSERTION_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 HINTS = {"mapping": "check the client id and API key (assertion), and that the key has the READ:PURCHASE scope"}
 
 
-class ZettleClient:
+class ZettleClient(VendorApi):
     """Assertion-grant token + Purchase API v2 paging."""
 
     def __init__(
@@ -42,20 +42,12 @@ class ZettleClient:
         self.api = VendorClient("Zettle", base_url.rstrip("/"), tenant=tenant, auth=self.auth, policy=policy,
                                 hints=HINTS, transport=transport)
 
-    @property
-    def retries(self) -> list[str]:
-        return self.api.retries
 
     @property
     def token_requests(self) -> int:
         return self.auth.fetches
 
-    @property
-    def base_url(self) -> str:
-        return self.api.base_url
 
-    def close(self) -> None:
-        self.api.close()
 
     def _fetch_token(self) -> Token:
         response = self.api.request("POST", f"{self.oauth_url}/token", data=self._grant, what="Zettle token",

@@ -11,14 +11,15 @@ import httpx
 from core.frames import SourceDay
 from core.periods import SalesPeriod
 from resources.http import RetryPolicy
-from resources.sources.common import day_errors, source_config, waiting_until_settled
+from resources.sources.base import ApiSource
+from resources.sources.common import source_config, waiting_until_settled
 from resources.sources.zettle.client import ZettleClient
 from resources.sources.zettle.parser import parse_context, parse_purchases, parse_timestamp
 from resources.sources.zettle.settings import ZettleConfig
 from resources.tenants import TenantConfig, secret
 
 
-class ZettleSource:
+class ZettleSource(ApiSource):
     """:class:`resources.sources.base.SalesSource` for Zettle (settings:
     :class:`~resources.sources.zettle.settings.ZettleSettings`)."""
 
@@ -45,14 +46,9 @@ class ZettleSource:
             policy=policy, tenant=tenant.slug, transport=transport,
         )
 
-    def close(self) -> None:
-        self.client.close()
 
-    def fetch(self, period: SalesPeriod) -> SourceDay:
-        with day_errors(self.tenant.slug, period.key):
-            return self._fetch(period)
 
-    def _fetch(self, period: SalesPeriod) -> SourceDay:
+    def read(self, period: SalesPeriod) -> SourceDay:
         start, end = period.start_utc, period.end_utc
         waiting = waiting_until_settled(self.clock(), end, self.settle, label="Zettle day",
                                         why="card readers sync late")
