@@ -35,6 +35,7 @@ from pipelines.partitions import split_key, tenant_day_partitions
 from pipelines.sales import steps
 from resources.pennylane import PennylaneResource
 from resources.sources.registry import build_source
+from resources.sources.toporder.reports import report_source_error
 from resources.tenants import TenantConfig, TenantRegistryResource
 from resources.warehouse import Warehouse, WarehouseResource
 
@@ -113,8 +114,6 @@ def classified(day: Day, wh: Warehouse) -> Iterator[None]:
         error_class = ErrorClass.of(failure.metadata["error_class"].value if "error_class" in failure.metadata else None)
         wh.set_day_status(day.tenant.slug, day.period.key, DayStatus.FAILED, failure.description, error_class)
         if isinstance(exc, SourceDataError) and day.tenant.source.type == "toporder":
-            from resources.sources.toporder.reports import report_source_error
-
             report_source_error(wh, day.tenant, day.period.key, exc)
         day.status, day.failure = StepStatus.FAILED, failure
 

@@ -22,6 +22,8 @@ from core.periods import last_complete_period_key, period_keys
 from core.statuses import DayStatus
 from pipelines.partitions import TENANT_DIMENSION, partition_key
 from pipelines.sales.assets import sales_assets, sales_job
+from resources.sources.toporder.inbox import InboxNotice
+from resources.sources.toporder.scan import scan_inbox
 from resources.tenants import TenantConfig, TenantRegistryResource
 from resources.warehouse import WarehouseResource, day_status
 
@@ -156,9 +158,6 @@ def waiting_days_sensor(context: dg.SensorEvaluationContext, tenants: TenantRegi
 )
 def toporder_inbox_sensor(context: dg.SensorEvaluationContext, tenants: TenantRegistryResource,
                           warehouse: WarehouseResource):
-    from resources.sources.toporder.inbox import InboxNotice
-    from resources.sources.toporder.scan import scan_inbox
-
     registry = {s: t for s, t in tenants.all().items() if t.source.type == "toporder" and t.active}
     if not registry:
         return dg.SkipReason("no active Toporder tenant")
