@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export TENANTS_DIR ?= $(CURDIR)/tenants
 
-.PHONY: install demo dev test lint bench clean
+.PHONY: install demo dev test lint bench clean lock
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,13 @@ test: install lint
 ## make bench: benchmark scripts that print figures
 bench: install
 	$(PY) -m bench
+
+## make lock: re-pin requirements.lock (the image's dependencies, with SHA-256) from pyproject.toml
+lock: install
+	$(PY) -m pip install -q uv
+	$(VENV)/bin/uv pip compile pyproject.toml deploy/build-requirements.in --generate-hashes \
+	  --python-version 3.11 --python-platform x86_64-manylinux_2_28 \
+	  --custom-compile-command "make lock" -o requirements.lock
 
 clean:
 	rm -rf $(DAGSTER_HOME) .pytest_cache .ruff_cache
