@@ -2,7 +2,9 @@
 
 - ``POST /_emulator/companies`` ``{"token", "name", "reg_no"?, "scopes"?}``: register a company.
 - ``POST /_emulator/faults`` ``{"kind": "status"|"timeout"|"drop", "status"?, "count"?, "method"?,
-  "path"?, "token"?, "seconds"?, "commit"?, "retry_after"?}``; ``DELETE`` clears them.
+  "path"?, "token"?, "seconds"?, "commit"?, "retry_after"?, "error"?}`` (``error``: the text of a
+  status fault's ``{"error", "status"}`` body, e.g. Pennylane's 422 for a closed period);
+  ``DELETE`` clears them.
 - ``POST /_emulator/clock`` ``{"now": "<RFC 3339>"|null}``: shift the emulated time (changelog
   timestamps and the 4-week retention).
 - ``POST /_emulator/seed/{customer_invoices|commercial_documents|products|customers}``: create

@@ -127,6 +127,7 @@ class Fault:
         self.seconds = float(spec.get("seconds", 3.0))
         self.commit = bool(spec.get("commit", False))  # timeout: process the request, then sleep
         self.retry_after = int(spec.get("retry_after", 1))
+        self.error = spec.get("error") or "Internal server error (injected)"  # status: the body's text
 
     def matches(self, method: str, path: str, token: str | None) -> bool:
         return (
@@ -283,7 +284,7 @@ class PennylaneEmulator:
                         f"Rate limit exceeded. Please retry in {fault.retry_after} seconds.", status_code=429,
                         headers=headers,
                     ), False
-                return JSONResponse({"error": "Internal server error (injected)", "status": fault.status},
+                return JSONResponse({"error": fault.error, "status": fault.status},
                                     status_code=fault.status, headers=headers), False
             if fault is not None and fault.kind == "timeout" and not fault.commit:
                 await asyncio.sleep(fault.seconds)

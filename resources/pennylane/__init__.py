@@ -16,6 +16,7 @@ from resources.pennylane.errors import (
     PennylaneMappingError,
     PennylaneNotFoundError,
     PennylaneRequestError,
+    PennylaneSetupRefusal,
     PennylaneTransientError,
 )
 from resources.pennylane.resource import PennylaneResource
@@ -23,5 +24,5 @@ from resources.pennylane.resource import PennylaneResource
 __all__ = [
     "ACCOUNTS_PAGE_LIMIT", "PAGE_LIMIT", "RATE_LIMIT_REQUESTS", "RATE_LIMIT_WINDOW", "PennylaneAmbiguousWriteError",
     "PennylaneClient", "PennylaneDataError", "PennylaneError", "PennylaneMappingError", "PennylaneNotFoundError",
-    "PennylaneRequestError", "PennylaneResource", "PennylaneTransientError", "token_hash",
+    "PennylaneRequestError", "PennylaneResource", "PennylaneSetupRefusal", "PennylaneTransientError", "token_hash",
 ]

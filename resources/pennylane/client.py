@@ -42,6 +42,7 @@ from resources.pennylane.errors import (
     PENNYLANE_ERROR_TYPES,
     PennylaneAmbiguousWriteError,
     PennylaneDataError,
+    refusal,
 )
 
 RATE_LIMIT_REQUESTS = 25
@@ -91,8 +92,11 @@ class PennylaneClient(VendorApi):
 
     # ------------------------------------------------------------------ transport
     def _read(self, method: str, path: str, *, params: dict[str, Any] | None = None, what: str) -> Any:
-        response = self.api.request(method, path.lstrip("/"), params=_clean(params), what=f"Pennylane {what}",
-                                    idempotent=True)
+        try:
+            response = self.api.request(method, path.lstrip("/"), params=_clean(params), what=f"Pennylane {what}",
+                                        idempotent=True)
+        except PennylaneDataError as exc:
+            raise refusal(exc) from None
         return json_of(response)
 
     def _write(self, method: str, path: str, *, json_body: Any = None, files: Any = None, data: Any = None,
@@ -106,7 +110,8 @@ class PennylaneClient(VendorApi):
             raise PennylaneAmbiguousWriteError(f"{err.message} (the write may have been stored)",
                                                tenant=self.tenant, details=err.details)
         if response.status_code >= 400:
-            raise self.api.error(response, what)
+            err = self.api.error(response, what)
+            raise refusal(err) if isinstance(err, PennylaneDataError) else err
         return json_of(response)
 
     def paginate(self, path: str, *, filters: list[dict[str, Any]] | None = None, sort: str | None = None,

@@ -8,13 +8,14 @@ import time
 import httpx
 import pytest
 
-from core.errors import MappingError
+from core.errors import MappingError, SourceDataError
 from resources.pennylane import (
     PennylaneAmbiguousWriteError,
     PennylaneDataError,
     PennylaneMappingError,
     PennylaneNotFoundError,
     PennylaneRequestError,
+    PennylaneSetupRefusal,
     PennylaneTransientError,
 )
 
@@ -96,14 +97,15 @@ def test_ledger_entry_create_get_list_update(emu):
     assert [ln["debit"] for ln in updated["ledger_entry_lines"]] == ["24.00", "0.00", "0.00"]
 
 
-def test_unbalanced_entry_is_a_data_error_with_pennylanes_message(emu):
+def test_unbalanced_entry_is_refused_as_our_bug_never_the_sources(emu):
     c = emu.client(emu.company())
     jid = c.journal_id("VT", "Ventes")
     ids = c.ledger_account_ids(["530", "707", "44571"], True)
     with pytest.raises(PennylaneDataError) as info:
         c.create_ledger_entry(_entry(jid, ids, debit="12.01"))
     assert info.value.status == 422
-    assert info.value.error_class == "source"
+    assert info.value.error_class == "bug"  # we check the balance before posting: a refusal is our bug
+    assert not isinstance(info.value, SourceDataError)
     assert "Entry lines are not balanced" in str(info.value)
     assert emu.summary()["companies"][0]["entries"] == []
 
@@ -319,9 +321,9 @@ def test_upload_and_import_supplier_invoice_deduplicated_by_file(emu):
                "invoice_lines": [{"currency_amount": "120.00", "currency_tax": "20.00", "vat_rate": "FR_200"}]}
     si = c.import_supplier_invoice(payload)
     assert (si["currency_amount"], si["supplier"]["id"], si["invoice_number"]) == ("120.00", supplier["id"], "BR-17")
-    with pytest.raises(PennylaneDataError) as info:
+    with pytest.raises(PennylaneSetupRefusal) as info:
         c.import_supplier_invoice(payload)
-    assert info.value.status == 409
+    assert info.value.status == 409 and info.value.error_class == "mapping"  # the company holds the file
     assert [s["id"] for s in c.list_suppliers()] == [supplier["id"]]
 
 
@@ -339,7 +341,7 @@ def test_changelog_retention_and_start_date_with_cursor(emu):
                                                           (inv["id"], "delete")]
     with pytest.raises(PennylaneDataError, match="retention") as info:
         c.changelog("customer_invoices", start_date="2026-01-15T00:00:00Z")
-    assert info.value.status == 422
+    assert info.value.status == 422 and info.value.error_class == "bug"  # we asked past the retention
     r = httpx.get(f"{emu.base_url}/changelogs/customer_invoices", headers={"Authorization": f"Bearer {token}"},
                   params={"start_date": "2026-02-20T00:00:00Z", "cursor": "cG9zOjA"})
     assert r.status_code == 400
@@ -347,3 +349,27 @@ def test_changelog_retention_and_start_date_with_cursor(emu):
     # 5 weeks later, the changes are past retention
     httpx.post(f"{emu.url}/_emulator/clock", json={"now": "2026-04-06T12:00:00Z"}).raise_for_status()
     assert c.changelog("customer_invoices")[0] == []
+
+
+@pytest.mark.parametrize(("status", "text", "cls"), [
+    (422, "Entry lines are not balanced", "bug"),
+    (422, "A ledger entry can have at most 1000 lines (1001 given)", "bug"),
+    (422, "Entries cannot be created in a closed fiscal year (2025)", "mapping"),
+    (422, "The period is frozen by the accountant", "mapping"),
+    (422, "Ledger account 707 is disabled", "mapping"),
+    (409, "A document with ID 12 already exists with such attachment.", "mapping"),
+])
+def test_a_pennylane_refusal_is_our_bug_or_the_companys_setup_never_the_source(emu, status, text, cls):
+    token = emu.company()
+    c = emu.client(token)
+    jid = c.journal_id("VT", "Ventes")
+    ids = c.ledger_account_ids(["530", "707", "44571"], True)
+    httpx.post(f"{emu.url}/_emulator/faults", json={"kind": "status", "status": status, "method": "POST",
+                                                    "path": "/ledger_entries", "error": text}).raise_for_status()
+    with pytest.raises(PennylaneDataError) as info:
+        c.create_ledger_entry(_entry(jid, ids))
+    err = info.value
+    assert (err.status, err.error_class) == (status, cls)
+    assert not isinstance(err, SourceDataError) and err.details["refused_by"] == "pennylane"
+    assert text in str(err)
+    assert emu.summary()["companies"][0]["entries"] == []
