@@ -16,14 +16,17 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## make demo: run the demo tenants over the last 14 days against the emulators (SQLite, no daemon)
+## make demo: run the demo tenants over the last 14 days against the emulators (SQLite, no daemon),
+#  after migrating the warehouse (`pennylane-sync db upgrade`)
 demo: install
+	$(VENV)/bin/pennylane-sync db upgrade
 	$(PY) -m demo run --days 14
 
 ## make dev: the emulators + `dagster dev` (webserver and daemon) on http://127.0.0.1:3000, with the
 #  demo credentials (`python -m demo env`) so that its runs reach the emulators
 dev: install
 	@mkdir -p $(DAGSTER_HOME)
+	$(VENV)/bin/pennylane-sync db upgrade
 	@eval "$$($(PY) -m demo env)"; \
 	trap 'kill 0' EXIT INT TERM; \
 	$(PY) -m demo serve & \

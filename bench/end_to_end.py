@@ -108,7 +108,6 @@ def _warehouse(work: Path, name: str):
     from resources.warehouse import Warehouse
 
     wh = Warehouse(url=f"sqlite:///{work / name}")
-    wh.create_all()
     return wh
 
 

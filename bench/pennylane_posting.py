@@ -50,7 +50,6 @@ def main() -> int:
         "source": {"type": "square", "credentials": {"access_token": "SQUARE_TOKEN"}}, "pennylane": {"token_env": "PL_BENCH"},
     })
     wh = Warehouse(f"sqlite:///{work / 'warehouse.db'}")
-    wh.create_all()
     with serve(app) as srv:
         client = PennylaneClient(token, srv.url + "/api/external/v2", tenant="bench")
         start_day = date(2026, 1, 1)

@@ -3,7 +3,9 @@
 SQLite file by default (``$WAREHOUSE_URL`` or ``sqlite:///$DAGSTER_HOME/warehouse.db``),
 Postgres in production (``postgresql+psycopg://...``). Tables are declared on :data:`METADATA`
 by the modules that own them (this module: the sales datasets; ``resources/posting.py``: the
-posting log; the stock modules: stock tables) and created by :meth:`Warehouse.create_all`.
+posting log; the stock modules: stock tables; all listed in ``resources/migrations/models.py``)
+and created by the Alembic migrations in ``resources/migrations``: opening a :class:`Warehouse`
+upgrades it to the newest revision first (under a lock, once per process and URL).
 
 A partition write replaces that partition in one transaction (delete + insert), so a re-run of a
 tenant-day is idempotent.
@@ -11,7 +13,6 @@ tenant-day is idempotent.
 
 from __future__ import annotations
 
-import importlib
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -25,15 +26,9 @@ from pydantic import PrivateAttr
 
 from core.errors import ErrorClass
 from core.statuses import DayStatus
+from resources.migrations import Upgrade, upgrade_engine
 
 METADATA = sa.MetaData()
-# Modules that declare tables on METADATA besides this one.
-TABLE_MODULES = (
-    "resources.posting",
-    "resources.alerts",
-    "resources.sources.toporder.activation",
-    "resources.stock.tables",
-)
 
 
 def _dataset(name: str, *columns: sa.Column) -> sa.Table:
@@ -133,16 +128,32 @@ def make_engine(url: str) -> sa.Engine:
     return sa.create_engine(url, pool_pre_ping=True)
 
 
+def upgrade(url: str) -> Upgrade:
+    """Migrate the warehouse at ``url`` to the newest revision (``pennylane-sync db upgrade``)."""
+    engine = make_engine(url)
+    try:
+        return upgrade_engine(engine)
+    finally:
+        engine.dispose()
+
+
+_UPGRADED: set[str] = set()
+
+
 class Warehouse:
-    def __init__(self, url: str | None = None, engine: sa.Engine | None = None):
+    """The warehouse at ``url``. Opening it upgrades its schema unless ``upgrade=False`` (tests of
+    the migrations themselves)."""
+
+    def __init__(self, url: str | None = None, engine: sa.Engine | None = None, *, upgrade: bool = True):
         self.url = url or default_url()
         self.engine = engine or make_engine(self.url)
+        if upgrade and self.url not in _UPGRADED:
+            self.upgrade()
 
-    def create_all(self) -> None:
-        # Importing the modules that declare tables registers them on METADATA.
-        for module in TABLE_MODULES:
-            importlib.import_module(module)
-        METADATA.create_all(self.engine)
+    def upgrade(self) -> Upgrade:
+        result = upgrade_engine(self.engine)
+        _UPGRADED.add(self.url)
+        return result
 
     @contextmanager
     def begin(self) -> Iterator[sa.Connection]:
@@ -257,5 +268,4 @@ def warehouse_for(url: str) -> Warehouse:
     wh = _WAREHOUSES.get(url)
     if wh is None:
         wh = _WAREHOUSES[url] = Warehouse(url)
-        wh.create_all()
     return wh

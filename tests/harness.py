@@ -173,7 +173,6 @@ def run_source_day(tenant: TenantConfig, day: str, source: SalesSource | None, h
     tenant's own. The entries are read back through the public API, as Pennylane serves them.
     """
     warehouse = Warehouse(f"sqlite:///{tmp_path}/warehouse.db")
-    warehouse.create_all()
     client = harness.client(token, tenant=tenant.slug)
     try:
         result = run_period(tenant, day, warehouse=warehouse, pennylane_client=client, source=source)

@@ -1,5 +1,6 @@
 """``pennylane-sync``: the data team's command line (click), one module per command group.
 
+    pennylane-sync db upgrade                                          migrate the warehouse
     pennylane-sync [--dir DIR] tenants list | validate
     pennylane-sync sync TENANT --from 2026-11-01 [--to 2026-11-14]     in-process, no daemon
     pennylane-sync backfill TENANT [--from DATE] [--to DATE] [--url http://127.0.0.1:3000]
@@ -21,6 +22,7 @@ from pathlib import Path
 import click
 
 from pipelines.cli.common import ClassifiedErrorsGroup, CliState
+from pipelines.cli.db import db
 from pipelines.cli.sales import backfill, sync
 from pipelines.cli.stock import stock
 from pipelines.cli.tenants import tenants
@@ -42,5 +44,5 @@ def cli(ctx: click.Context, tenants_dir: Path | None) -> None:
     ctx.obj = CliState(tenants_dir)
 
 
-for command in (tenants, sync, backfill, toporder, unmapped, stock):
+for command in (db, tenants, sync, backfill, toporder, unmapped, stock):
     cli.add_command(command)

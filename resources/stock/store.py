@@ -53,9 +53,6 @@ class StockStore:
     def __init__(self, warehouse: Warehouse):
         self.wh = warehouse
         self.engine = warehouse.engine
-        # Idempotent; lets the stock tables exist even when Warehouse.create_all ran before this
-        # module was imported.
-        t.METADATA.create_all(self.engine, tables=t.ALL_TABLES)
 
     # ------------------------------------------------------------ connection
     def is_connected(self, tenant: str) -> bool:

@@ -152,6 +152,3 @@ stock_ledger_locks = sa.Table(
     sa.Column("tenant", S(64), primary_key=True),
     sa.Column("writes", sa.Integer, nullable=False),
 )
-
-ALL_TABLES = [stock_ledger_locks, stock_connections, stock_cursors, stock_documents, stock_movements, stock_levels, stock_products,
-              stock_customers, stock_receipts, stock_sync_log]

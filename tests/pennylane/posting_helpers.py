@@ -21,7 +21,6 @@ def tenant(slug: str, env: str, i: int = 0) -> TenantConfig:
 
 def warehouse(tmp_path: Path) -> Warehouse:
     wh = Warehouse(f"sqlite:///{tmp_path / 'warehouse.db'}")
-    wh.create_all()
     return wh
 
 

@@ -18,7 +18,6 @@ def test_the_client_talks_to_the_emulator_in_process(tmp_path, pennylane_spec):
     client = PennylaneClient("tok-inproc", "http://pennylane.local/api/external/v2", tenant="inproc",
                              transport=transport)
     warehouse = Warehouse(url=f"sqlite:///{tmp_path / 'wh.db'}")
-    warehouse.create_all()
     tenant = TenantConfig.model_validate(tenant_doc("inproc"))
     try:
         assert client.me()["company"]["name"] == "In Process SAS"

@@ -33,7 +33,6 @@ def write_tenant(registry_dir: Path):
 @pytest.fixture
 def warehouse(tmp_path: Path) -> Warehouse:
     wh = Warehouse(url=f"sqlite:///{tmp_path / 'warehouse.db'}")
-    wh.create_all()
     return wh
 
 

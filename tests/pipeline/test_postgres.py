@@ -26,7 +26,6 @@ def pg_world(world, postgres_url, tmp_path, monkeypatch):
     # dagster-postgres needs the psycopg2 driver (see deploy/dagster.yaml); the warehouse uses psycopg 3.
     monkeypatch.setenv("DAGSTER_PG_URL", postgres_url.replace("+psycopg://", "+psycopg2://"))
     warehouse = Warehouse(url=postgres_url)
-    warehouse.create_all()
     with dg.DagsterInstance.from_config(str(home)) as instance:
         yield dataclasses.replace(world, warehouse=warehouse, instance=instance)
     warehouse.engine.dispose()

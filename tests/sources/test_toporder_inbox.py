@@ -26,7 +26,7 @@ from resources.sources.toporder.reports import report_source_error
 from resources.sources.toporder.scan import scan_inbox
 from resources.sources.toporder.source import ToporderSource
 from resources.tenants import TenantConfig
-from resources.warehouse import METADATA, Warehouse
+from resources.warehouse import Warehouse
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "toporder-format.md"
 DAY = date(2026, 3, 14)
@@ -56,14 +56,7 @@ def inbox(tmp_path, monkeypatch) -> Path:
 
 @pytest.fixture
 def wh(tmp_path) -> Warehouse:
-    warehouse = Warehouse(url=f"sqlite:///{tmp_path}/wh.db")
-    try:
-        warehouse.create_all()
-    except ModuleNotFoundError as exc:  # resources/posting.py not written yet
-        if exc.name != "resources.posting":
-            raise
-        METADATA.create_all(warehouse.engine)
-    return warehouse
+    return Warehouse(url=f"sqlite:///{tmp_path}/wh.db")
 
 
 class Receiver:

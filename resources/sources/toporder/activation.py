@@ -35,17 +35,6 @@ toporder_activations = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )
 
-_TABLES_READY: set[int] = set()
-
-
-def _ensure_tables(warehouse: Warehouse) -> None:
-    """Create the activation table if this warehouse was set up before this module was imported."""
-    key = id(warehouse.engine)
-    if key not in _TABLES_READY:
-        toporder_activations.create(warehouse.engine, checkfirst=True)
-        _TABLES_READY.add(key)
-
-
 
 @dataclass(frozen=True)
 class Activation:
@@ -80,7 +69,6 @@ def _activation_from_row(row: Any) -> Activation:
 
 
 def activation_for(warehouse: Warehouse, tenant_slug: str) -> Activation | None:
-    _ensure_tables(warehouse)
     with warehouse.engine.connect() as conn:
         row = conn.execute(sa.select(toporder_activations).where(
             toporder_activations.c.tenant == tenant_slug)).mappings().first()
@@ -89,7 +77,6 @@ def activation_for(warehouse: Warehouse, tenant_slug: str) -> Activation | None:
 
 def activations(warehouse: Warehouse) -> dict[str, Activation]:
     """Every activation, by identifier."""
-    _ensure_tables(warehouse)
     with warehouse.engine.connect() as conn:
         rows = conn.execute(sa.select(toporder_activations)).mappings().all()
     return {r["identifier"]: _activation_from_row(r) for r in rows}

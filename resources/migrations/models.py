@@ -1,0 +1,17 @@
+"""Every module that declares warehouse tables, imported: :data:`METADATA` is then complete.
+
+Alembic's ``env.py`` and the schema tests read the tables from here. A new table module must be
+imported here (and get its migration, see README "Warehouse schema and migrations")."""
+
+from __future__ import annotations
+
+import resources.alerts
+import resources.posting
+import resources.sources.toporder.activation
+import resources.stock.tables
+from resources.warehouse import METADATA
+
+TABLE_MODULES = (resources.alerts, resources.posting, resources.sources.toporder.activation,
+                 resources.stock.tables)
+
+__all__ = ["METADATA", "TABLE_MODULES"]
