@@ -59,7 +59,7 @@ def test_console_script_shows_its_commands_and_ends_an_error_with_one_line(regis
     helped = subprocess.run([str(CONSOLE_SCRIPT), "--help"], capture_output=True, text=True, timeout=120)
     assert helped.returncode == 0, helped.stderr
     commands = [line.split()[0] for line in lines(helped.stdout.split("Commands:")[1])]
-    assert commands == ["backfill", "stock", "sync", "tenants", "toporder", "unmapped"]
+    assert commands == ["backfill", "db", "stock", "sync", "tenants", "toporder", "unmapped"]
     assert helped.stderr == ""  # no Dagster beta notices for the user
 
     write_tenant("good")
@@ -75,7 +75,8 @@ def test_console_script_shows_its_commands_and_ends_an_error_with_one_line(regis
 
 # --- help ---------------------------------------------------------------------------------------
 @pytest.mark.parametrize(("group", "commands"), [
-    ((), ["backfill", "stock", "sync", "tenants", "toporder", "unmapped"]),
+    ((), ["backfill", "db", "stock", "sync", "tenants", "toporder", "unmapped"]),
+    (("db",), ["upgrade"]),
     (("tenants",), ["list", "validate"]),
     (("toporder",), ["activate"]),
     (("stock",), ["disconnect", "import-now", "levels", "merge-flags", "receipts", "reconnect", "send-receipt"]),
