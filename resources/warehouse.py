@@ -27,6 +27,7 @@ from pydantic import PrivateAttr
 from core.errors import ErrorClass
 from core.statuses import DayStatus
 from resources.migrations import Upgrade, upgrade_engine
+from resources.warehouse_errors import classify_errors
 
 METADATA = sa.MetaData()
 
@@ -124,8 +125,8 @@ def make_engine(url: str) -> sa.Engine:
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
 
-        return engine
-    return sa.create_engine(url, pool_pre_ping=True)
+        return classify_errors(engine)
+    return classify_errors(sa.create_engine(url, pool_pre_ping=True))
 
 
 def upgrade(url: str) -> Upgrade:

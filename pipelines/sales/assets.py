@@ -21,6 +21,7 @@ listed) and gate posting day by day in the code rather than through Dagster's bl
 """
 
 import contextlib
+import functools
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -87,20 +88,38 @@ def resolve(context: dg.AssetExecutionContext, key: str, tenants: TenantRegistry
         return Day(key, tenant)
 
 
-def failure_for(exc: BaseException, tenant: TenantConfig, period: SalesPeriod) -> dg.Failure:
-    """Any exception → a ``Failure`` carrying tenant, day and error class."""
+def failure_for(exc: BaseException, tenant: str, day: str) -> dg.Failure:
+    """Any exception → a ``Failure`` carrying tenant, day and error class, which the step retry
+    policy retries only when the class is *transient*."""
     if isinstance(exc, dg.Failure):
         return exc
     if isinstance(exc, SyncError):
-        exc.with_context(tenant=tenant.slug, day=period.key)
+        exc.with_context(tenant=tenant, day=day)
     error_class = error_class_of(exc)
     message = str(exc) if isinstance(exc, SyncError) else f"[{error_class}] {type(exc).__name__}: {exc}"
     return dg.Failure(
         description=message,
-        metadata={"error_class": error_class.value, "tenant": tenant.slug, "day": period.key,
+        metadata={"error_class": error_class.value, "tenant": tenant, "day": day,
                   "exception": type(exc).__name__},
         allow_retries=error_class == ErrorClass.TRANSIENT,
     )
+
+
+def retry_only_transient(step):
+    """A step's body whose escaping exceptions (outside :func:`classified`: opening the
+    warehouse, reading the days' statuses, recording a failure) become a classified ``Failure``:
+    the retry policy retries a transient one (a warehouse outage) and never a bug."""
+
+    @functools.wraps(step)
+    def body(context: dg.AssetExecutionContext, *args, **kwargs):
+        try:
+            yield from step(context, *args, **kwargs)
+        except Exception as exc:
+            keys = context.partition_keys
+            tenant, day = split_key(keys[0]) if len(keys) == 1 else ("", f"{keys[0]}..{keys[-1]}")
+            raise failure_for(exc, tenant, day) from exc
+
+    return body
 
 
 @contextlib.contextmanager
@@ -110,7 +129,7 @@ def classified(day: Day, wh: Warehouse) -> Iterator[None]:
     try:
         yield
     except Exception as exc:
-        failure = failure_for(exc, day.tenant, day.period)
+        failure = failure_for(exc, day.tenant.slug, day.period.key)
         error_class = ErrorClass.of(failure.metadata["error_class"].value if "error_class" in failure.metadata else None)
         wh.set_day_status(day.tenant.slug, day.period.key, DayStatus.FAILED, failure.description, error_class)
         if isinstance(exc, SourceDataError) and day.tenant.source.type == "toporder":
@@ -165,6 +184,7 @@ def range_summary(days: list[Day]) -> dict:
     "sales lines, payments and closure totals (pandera-validated). Emits nothing while the source "
     "has not closed the day (the day is waiting, not failed).",
 )
+@retry_only_transient
 def daily_sales(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
                 tenants: TenantRegistryResource):
     wh = warehouse.get()
@@ -228,6 +248,7 @@ def _check_result(name: str, checks: list[tuple[str, "steps.CheckOutcome"]], ran
     description="The period's sales-journal entry (one per tenant-day, or per location), mapped "
     "with the tenant's accounting mapping. Blocking checks: balanced, VAT rates known, accounts mapped.",
 )
+@retry_only_transient
 def journal_lines(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
                   tenants: TenantRegistryResource):
     wh = warehouse.get()
@@ -269,6 +290,7 @@ def journal_lines(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
     description="The period's entry posted to the tenant's Pennylane company, exactly once "
     "(intent logged before the POST; a changed day replaces its entry, never doubles it).",
 )
+@retry_only_transient
 def pennylane_entries(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
                       tenants: TenantRegistryResource, pennylane: PennylaneResource):
     wh = warehouse.get()
