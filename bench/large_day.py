@@ -7,9 +7,11 @@ order's gross plus its tip, refund orders negative throughout, and consistent Z-
 
 Measured, per phase: wall time and peak RSS growth (sampled; see :class:`bench.RssSampler`)
 for (1) the pandera validation ``fetch_sales`` runs, (2) :func:`map_period`, (3) the three
-blocking checks ``build_journal`` runs. The entry must come out balanced.
+blocking checks ``build_journal`` runs, (4) the warehouse write of the day's frames (one
+transaction, as ``fetch_sales`` stores them) and their read back (as ``build_journal`` loads
+them), on SQLite in a temporary folder or on ``--warehouse URL``. The entry must come out balanced.
 
-    .venv/bin/python -m bench.large_day [--lines 1000000] [--quick] [--profile]
+    .venv/bin/python -m bench.large_day [--lines 1000000] [--quick] [--profile] [--warehouse URL]
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ import cProfile
 import io
 import pstats
 import sys
+import tempfile
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -140,7 +144,41 @@ def check_invariants(source: SourceDay) -> None:
     assert by_order.sort_index().equals(paid.sort_index().rename("gross_cents"))
 
 
-def run(n_lines: int = FULL_LINES, *, seed: int = 0, profile_to: str | None = None) -> Figures:
+def warehouse_path(figs: Figures, source: SourceDay, url: str | None) -> None:
+    """Write the day's frames to the warehouse as ``fetch_sales`` does, read them back as
+    ``build_journal`` does, and check that what comes back is what went in."""
+    from pipelines.sales.steps import load_frames
+    from resources.warehouse import Warehouse
+
+    frames = {"sales_lines": source.sales_lines, "payments": source.payments,
+              "closure_totals": source.closure_totals}
+    with tempfile.TemporaryDirectory() as tmp:
+        wh = Warehouse(url or f"sqlite:///{Path(tmp) / 'warehouse.db'}")
+        kind = wh.engine.dialect.name
+        try:
+            with Stopwatch() as sw, RssSampler() as mem:
+                wh.replace_partition("bench-large-day", DAY.isoformat(), frames)
+            figs.add("warehouse write wall time", sw.seconds, "s", f"{kind}, one transaction")
+            figs.add("warehouse write peak RSS growth", mem.growth_bytes / MIB, "MiB", "over the frames")
+            print(f"warehouse write ({kind}): {sw.seconds:.2f} s, peak RSS +{mem.growth_bytes / MIB:,.0f} MiB",
+                  flush=True)
+            with Stopwatch() as sw, RssSampler() as mem:
+                back = load_frames(wh, "bench-large-day", DAY.isoformat())
+            figs.add("warehouse read wall time", sw.seconds, "s", f"{kind}, typed frames")
+            figs.add("warehouse read peak RSS growth", mem.growth_bytes / MIB, "MiB", "over the frames")
+            print(f"warehouse read ({kind}): {sw.seconds:.2f} s, peak RSS +{mem.growth_bytes / MIB:,.0f} MiB",
+                  flush=True)
+            wh.replace_partition("bench-large-day", DAY.isoformat(), {name: frame.iloc[:0] for name, frame in frames.items()})
+        finally:
+            wh.engine.dispose()
+    for name, frame in frames.items():
+        key = list(frame.columns)
+        pd.testing.assert_frame_equal(back[name].sort_values(key, ignore_index=True),
+                                      frame.sort_values(key, ignore_index=True), check_dtype=True)
+
+
+def run(n_lines: int = FULL_LINES, *, seed: int = 0, profile_to: str | None = None,
+        warehouse_url: str | None = None) -> Figures:
     """Build the day, then validate, map and check it, measuring each phase."""
     from core.accounting.checks import check_accounts_mapped, check_balanced, check_vat_rates_known
     from core.accounting.mapping import map_period
@@ -191,6 +229,7 @@ def run(n_lines: int = FULL_LINES, *, seed: int = 0, profile_to: str | None = No
           f"({'balanced' if balanced else 'NOT BALANCED'}); sales gross {cents_to_text(gross)}, "
           f"tips {cents_to_text(mapped.tips_cents)}, rounding {mapped.rounding_cents} cent(s)", flush=True)
 
+    warehouse_path(figs, source, warehouse_url)
     figs.add("sales lines", n_lines, "lines")
     figs.add("map_period wall time", map_seconds, "s")
     figs.add("map_period throughput", n_lines / map_seconds, "lines/s")
@@ -218,9 +257,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help=f"a small day ({QUICK_LINES:,} lines)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--profile", metavar="FILE", help="write a cProfile of map_period to FILE")
+    parser.add_argument("--warehouse", metavar="URL", help="warehouse to write to (default: SQLite in a "
+                        "temporary folder); its rows of the bench tenant-day are removed after")
     args = parser.parse_args(argv)
     n = args.lines or (QUICK_LINES if args.quick else FULL_LINES)
-    figs = run(n, seed=args.seed, profile_to=args.profile)
+    figs = run(n, seed=args.seed, profile_to=args.profile, warehouse_url=args.warehouse)
     figs.print()
     return 0 if figs.get("entry balanced") == 1.0 else 1
 
