@@ -24,9 +24,12 @@ import pandas as pd
 import sqlalchemy as sa
 from pydantic import PrivateAttr
 
+from core.accounting.checks import JOURNAL_LINE_COLUMNS
 from core.errors import ErrorClass
+from core.frames import CLOSURE_COLUMNS, PAYMENT_COLUMNS, SALES_LINE_COLUMNS
 from core.statuses import DayStatus
 from resources.migrations import Upgrade, upgrade_engine
+from resources.warehouse_bulk import insert_frame, lock_partition, read_frame, upsert
 from resources.warehouse_errors import classify_errors
 
 METADATA = sa.MetaData()
@@ -97,6 +100,13 @@ payment_methods_seen = sa.Table(
     sa.Column("last_seen", S(10), nullable=False),
 )
 
+# Frame dtypes of each dataset as stored (the partition columns excepted).
+DATASET_DTYPES: dict[str, dict[str, str]] = {
+    "sales_lines": SALES_LINE_COLUMNS,
+    "payments": PAYMENT_COLUMNS,
+    "closure_totals": CLOSURE_COLUMNS,
+    "journal_lines": {"entry_label": "string", **JOURNAL_LINE_COLUMNS},
+}
 DATASETS: dict[str, sa.Table] = {
     "sales_lines": sales_lines,
     "payments": payments,
@@ -162,23 +172,19 @@ class Warehouse:
             yield conn
 
     def replace_partition(self, tenant: str, period: str, frames: Mapping[str, pd.DataFrame]) -> None:
-        """Replace the rows of several datasets for one partition, atomically."""
+        """Replace the rows of several datasets for one partition in one transaction (bulk
+        insert; a concurrent writer of the same partition waits, so rows are never doubled)."""
         with self.engine.begin() as conn:
+            lock_partition(conn, tenant, period)
             for name, df in frames.items():
                 table = DATASETS[name]
                 conn.execute(table.delete().where(table.c.tenant == tenant, table.c.period == period))
-                if len(df):
-                    rows = _records(df, tenant, period, table)
-                    conn.execute(table.insert(), rows)
+                insert_frame(conn, table, df, {"tenant": tenant, "period": period})
 
     def read_partition(self, name: str, tenant: str, period: str) -> pd.DataFrame:
-        table = DATASETS[name]
-        cols = [c for c in table.c if c.name not in ("tenant", "period")]
+        """One partition of a dataset as a frame typed like the canonical frames."""
         with self.engine.connect() as conn:
-            rows = conn.execute(
-                sa.select(*cols).where(table.c.tenant == tenant, table.c.period == period)
-            ).fetchall()
-        return pd.DataFrame(rows, columns=[c.name for c in cols])
+            return read_frame(conn, DATASETS[name], {"tenant": tenant, "period": period}, DATASET_DTYPES[name])
 
     def set_day_status(self, tenant: str, period: str, status: DayStatus, reason: str | None = None,
                        error_class: ErrorClass | None = None) -> None:
@@ -186,21 +192,12 @@ class Warehouse:
         status = DayStatus(status).value
         error_class = ErrorClass(error_class).value if error_class is not None else None
         now = pd.Timestamp.now(tz="UTC").to_pydatetime()
+        row = {"tenant": tenant, "period": period, "status": status, "reason": reason,
+               "error_class": error_class, "first_seen_at": now, "updated_at": now}
         with self.engine.begin() as conn:
-            existing = conn.execute(
-                sa.select(day_status.c.first_seen_at).where(
-                    day_status.c.tenant == tenant, day_status.c.period == period
-                )
-            ).first()
-            if existing is None:
-                conn.execute(day_status.insert().values(
-                    tenant=tenant, period=period, status=status, reason=reason, error_class=error_class,
-                    first_seen_at=now, updated_at=now,
-                ))
-            else:
-                conn.execute(day_status.update().where(
-                    day_status.c.tenant == tenant, day_status.c.period == period
-                ).values(status=status, reason=reason, error_class=error_class, updated_at=now))
+            upsert(conn, day_status, [row], ["tenant", "period"], lambda new: {
+                "status": new.status, "reason": new.reason, "error_class": new.error_class,
+                "updated_at": new.updated_at})
 
     def get_day_status(self, tenant: str, period: str) -> dict[str, Any] | None:
         with self.engine.connect() as conn:
@@ -210,18 +207,12 @@ class Warehouse:
         return dict(row) if row else None
 
     def record_payment_methods(self, tenant: str, period: str, methods: list[str]) -> None:
+        t = payment_methods_seen
+        rows = [{"tenant": tenant, "method": m, "first_seen": period, "last_seen": period} for m in sorted(set(methods))]
         with self.engine.begin() as conn:
-            for method in methods:
-                row = conn.execute(sa.select(payment_methods_seen).where(
-                    payment_methods_seen.c.tenant == tenant, payment_methods_seen.c.method == method
-                )).mappings().first()
-                if row is None:
-                    conn.execute(payment_methods_seen.insert().values(
-                        tenant=tenant, method=method, first_seen=period, last_seen=period))
-                else:
-                    conn.execute(payment_methods_seen.update().where(
-                        payment_methods_seen.c.tenant == tenant, payment_methods_seen.c.method == method
-                    ).values(first_seen=min(row["first_seen"], period), last_seen=max(row["last_seen"], period)))
+            upsert(conn, t, rows, ["tenant", "method"], lambda new: {
+                "first_seen": sa.case((new.first_seen < t.c.first_seen, new.first_seen), else_=t.c.first_seen),
+                "last_seen": sa.case((new.last_seen > t.c.last_seen, new.last_seen), else_=t.c.last_seen)})
 
     def categories_seen(self, tenant: str) -> list[str]:
         with self.engine.connect() as conn:
@@ -235,18 +226,6 @@ class Warehouse:
                 payment_methods_seen.c.tenant == tenant).order_by(payment_methods_seen.c.method)
             ).mappings().all()
         return [dict(r) for r in rows]
-
-
-def _records(df: pd.DataFrame, tenant: str, period: str, table: sa.Table) -> list[dict[str, Any]]:
-    names = [c.name for c in table.c if c.name not in ("tenant", "period")]
-    out = df[names].astype(object).where(df[names].notna(), None).to_dict("records")
-    for row in out:
-        row["tenant"] = tenant
-        row["period"] = period
-        for k, v in row.items():  # numpy scalars -> python (psycopg wants plain ints)
-            if hasattr(v, "item"):
-                row[k] = v.item()
-    return out
 
 
 class WarehouseResource(dg.ConfigurableResource):

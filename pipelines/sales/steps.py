@@ -28,7 +28,6 @@ from core.frames import (
     Payments,
     SalesLines,
     SourceDay,
-    make_frame,
 )
 from core.money import cents_to_amount
 from core.periods import SalesPeriod, sales_period
@@ -186,11 +185,7 @@ class JournalOutcome:
 
 
 def load_frames(warehouse: Warehouse, tenant: str, key: str) -> dict[str, pd.DataFrame]:
-    out = {}
-    for name, (_model, cols) in FRAME_MODELS.items():
-        raw = warehouse.read_partition(name, tenant, key)
-        out[name] = make_frame(raw.to_dict("records"), cols)
-    return out
+    return {name: warehouse.read_partition(name, tenant, key) for name in FRAME_MODELS}
 
 
 def _failed(description: str, cases: pd.DataFrame | None = None, severity: str = "ERROR") -> CheckOutcome:
