@@ -25,43 +25,6 @@ from pandera.typing import Series
 
 LINE_KINDS = ("item", "shipping", "fee", "service_charge", "discount", "gift_card")
 
-SALES_LINE_COLUMNS = {
-    "order_id": "string",
-    "line_id": "string",
-    "location": "string",
-    "kind": "string",
-    "product_id": "string",
-    "sku": "string",
-    "category": "string",
-    "quantity": "float64",
-    "net_cents": "int64",
-    "vat_rate": "string",
-    "vat_cents": "int64",
-    "gross_cents": "int64",
-    "country": "string",
-    "is_refund": "bool",
-    "currency": "string",
-}
-PAYMENT_COLUMNS = {
-    "order_id": "string",
-    "payment_id": "string",
-    "location": "string",
-    "method": "string",
-    "amount_cents": "int64",
-    "tip_cents": "int64",
-    "is_refund": "bool",
-    "currency": "string",
-}
-CLOSURE_COLUMNS = {
-    "location": "string",
-    "dimension": "string",  # "payment" or "vat"
-    "key": "string",  # payment method name, or normalised VAT rate
-    "amount_cents": "int64",  # gross (payments: takings incl. tips)
-    "net_cents": "int64",  # vat dimension: net of VAT; payment dimension: 0
-    "vat_cents": "int64",  # vat dimension: VAT; payment dimension: 0
-}
-
-
 def normalize_rate(value: object, *, fraction: bool = False) -> str:
     """A VAT rate in percent as its shortest exact text: ``20`` / ``"20.0"`` / ``"5.50"`` →
     ``"20"`` / ``"20"`` / ``"5.5"``. With ``fraction=True`` the source gives fractions
@@ -115,22 +78,37 @@ def make_frame(rows: list[dict], columns: dict[str, str]) -> pd.DataFrame:
     return df
 
 
+def _text(max_length: int) -> dict[str, int]:
+    """Field metadata: the longest text the warehouse column holds (its SQL ``VARCHAR`` length)."""
+    return {"sql_length": max_length}
+
+
+def column_dtypes(model: type[pa.DataFrameModel]) -> dict[str, str]:
+    """The frame dtypes of ``model``'s columns, in order: ``string``, ``int64``, ``float64``,
+    ``bool``. The dtype dicts below, the warehouse columns and the Dagster column schemas are all
+    derived from the models: the models are the one definition of each frame."""
+    return {name: "string" if isinstance(col.dtype.type, pd.StringDtype) else str(col.dtype)
+            for name, col in model.to_schema().columns.items()}
+
+
 class SalesLines(pa.DataFrameModel):
-    order_id: Series[pd.StringDtype] = pa.Field(str_length={"min_value": 1})
-    line_id: Series[pd.StringDtype] = pa.Field(str_length={"min_value": 1})
-    location: Series[pd.StringDtype]
-    kind: Series[pd.StringDtype] = pa.Field(isin=list(LINE_KINDS))
-    product_id: Series[pd.StringDtype]
-    sku: Series[pd.StringDtype]
-    category: Series[pd.StringDtype]
+    """``sales_lines``: one row per sold (or refunded) line."""
+
+    order_id: Series[pd.StringDtype] = pa.Field(str_length={"min_value": 1}, metadata=_text(128))
+    line_id: Series[pd.StringDtype] = pa.Field(str_length={"min_value": 1}, metadata=_text(128))
+    location: Series[pd.StringDtype] = pa.Field(metadata=_text(128))
+    kind: Series[pd.StringDtype] = pa.Field(isin=list(LINE_KINDS), metadata=_text(32))
+    product_id: Series[pd.StringDtype] = pa.Field(metadata=_text(128))
+    sku: Series[pd.StringDtype] = pa.Field(metadata=_text(128))
+    category: Series[pd.StringDtype] = pa.Field(metadata=_text(256))
     quantity: Series[float]
     net_cents: Series[np.int64]
-    vat_rate: Series[pd.StringDtype] = pa.Field(str_matches=r"^\d+(\.\d+)?$")
+    vat_rate: Series[pd.StringDtype] = pa.Field(str_matches=r"^\d+(\.\d+)?$", metadata=_text(8))
     vat_cents: Series[np.int64]
     gross_cents: Series[np.int64]
-    country: Series[pd.StringDtype] = pa.Field(str_matches=r"^[A-Z]{2}$")
+    country: Series[pd.StringDtype] = pa.Field(str_matches=r"^[A-Z]{2}$", metadata=_text(2))
     is_refund: Series[bool]
-    currency: Series[pd.StringDtype] = pa.Field(str_matches=r"^[A-Z]{3}$")
+    currency: Series[pd.StringDtype] = pa.Field(str_matches=r"^[A-Z]{3}$", metadata=_text(3))
 
     class Config:
         strict = True
@@ -147,14 +125,16 @@ class SalesLines(pa.DataFrameModel):
 
 
 class Payments(pa.DataFrameModel):
-    order_id: Series[pd.StringDtype]
-    payment_id: Series[pd.StringDtype] = pa.Field(str_length={"min_value": 1})
-    location: Series[pd.StringDtype]
-    method: Series[pd.StringDtype] = pa.Field(str_length={"min_value": 1})
+    """``payments``: one row per payment, ``method`` as the source names it."""
+
+    order_id: Series[pd.StringDtype] = pa.Field(metadata=_text(128))
+    payment_id: Series[pd.StringDtype] = pa.Field(str_length={"min_value": 1}, metadata=_text(128))
+    location: Series[pd.StringDtype] = pa.Field(metadata=_text(128))
+    method: Series[pd.StringDtype] = pa.Field(str_length={"min_value": 1}, metadata=_text(256))
     amount_cents: Series[np.int64]
     tip_cents: Series[np.int64] = pa.Field(ge=0)
     is_refund: Series[bool]
-    currency: Series[pd.StringDtype] = pa.Field(str_matches=r"^[A-Z]{3}$")
+    currency: Series[pd.StringDtype] = pa.Field(str_matches=r"^[A-Z]{3}$", metadata=_text(3))
 
     class Config:
         strict = True
@@ -166,15 +146,42 @@ class Payments(pa.DataFrameModel):
 
 
 class ClosureTotals(pa.DataFrameModel):
-    location: Series[pd.StringDtype]
-    dimension: Series[pd.StringDtype] = pa.Field(isin=["payment", "vat"])
-    key: Series[pd.StringDtype] = pa.Field(str_length={"min_value": 1})
-    amount_cents: Series[np.int64]
-    net_cents: Series[np.int64]
-    vat_cents: Series[np.int64]
+    """``closure_totals``: the source's Z-report totals per payment method and per VAT rate."""
+
+    location: Series[pd.StringDtype] = pa.Field(metadata=_text(128))
+    dimension: Series[pd.StringDtype] = pa.Field(isin=["payment", "vat"], metadata=_text(16))
+    key: Series[pd.StringDtype] = pa.Field(str_length={"min_value": 1}, metadata=_text(256))  # method or rate
+    amount_cents: Series[np.int64]  # gross (payments: takings incl. tips)
+    net_cents: Series[np.int64]  # vat dimension: net of VAT; payment dimension: 0
+    vat_cents: Series[np.int64]  # vat dimension: VAT; payment dimension: 0
 
     class Config:
         strict = True
+
+
+class JournalLines(pa.DataFrameModel):
+    """``journal_lines``: the lines of the period's entries, as the mapping builds them."""
+
+    entry_key: Series[pd.StringDtype] = pa.Field(metadata=_text(64))
+    line_no: Series[np.int64] = pa.Field(metadata={"sql_type": "integer"})
+    account: Series[pd.StringDtype] = pa.Field(metadata=_text(16))
+    label: Series[pd.StringDtype] = pa.Field(metadata=_text(512))
+    debit_cents: Series[np.int64]
+    credit_cents: Series[np.int64]
+    kind: Series[pd.StringDtype] = pa.Field(metadata=_text(32))
+    source_key: Series[pd.StringDtype] = pa.Field(nullable=True, metadata=_text(256))
+    vat_rate: Series[pd.StringDtype] = pa.Field(nullable=True, metadata=_text(8))
+    country: Series[pd.StringDtype] = pa.Field(nullable=True, metadata=_text(2))
+    mapped: Series[bool]
+
+    class Config:
+        strict = True
+
+
+SALES_LINE_COLUMNS = column_dtypes(SalesLines)
+PAYMENT_COLUMNS = column_dtypes(Payments)
+CLOSURE_COLUMNS = column_dtypes(ClosureTotals)
+JOURNAL_LINE_COLUMNS = column_dtypes(JournalLines)
 
 
 @dataclass

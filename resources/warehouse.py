@@ -24,10 +24,10 @@ import pandas as pd
 import sqlalchemy as sa
 from pydantic import PrivateAttr
 
-from core.accounting.checks import JOURNAL_LINE_COLUMNS
 from core.errors import ErrorClass
-from core.frames import CLOSURE_COLUMNS, PAYMENT_COLUMNS, SALES_LINE_COLUMNS
+from core.frames import ClosureTotals, JournalLines, Payments, SalesLines, column_dtypes
 from core.statuses import DayStatus
+from resources.frame_columns import sql_columns
 from resources.migrations import Upgrade, upgrade_engine
 from resources.warehouse_bulk import insert_frame, lock_partition, read_frame, upsert
 from resources.warehouse_errors import classify_errors
@@ -48,35 +48,12 @@ def _dataset(name: str, *columns: sa.Column) -> sa.Table:
 
 
 S = sa.String
-BIG = sa.BigInteger
 
-sales_lines = _dataset(
-    "sales_lines",
-    sa.Column("order_id", S(128)), sa.Column("line_id", S(128)), sa.Column("location", S(128)),
-    sa.Column("kind", S(32)), sa.Column("product_id", S(128)), sa.Column("sku", S(128)),
-    sa.Column("category", S(256)), sa.Column("quantity", sa.Float), sa.Column("net_cents", BIG),
-    sa.Column("vat_rate", S(8)), sa.Column("vat_cents", BIG), sa.Column("gross_cents", BIG),
-    sa.Column("country", S(2)), sa.Column("is_refund", sa.Boolean), sa.Column("currency", S(3)),
-)
-payments = _dataset(
-    "payments",
-    sa.Column("order_id", S(128)), sa.Column("payment_id", S(128)), sa.Column("location", S(128)),
-    sa.Column("method", S(256)), sa.Column("amount_cents", BIG), sa.Column("tip_cents", BIG),
-    sa.Column("is_refund", sa.Boolean), sa.Column("currency", S(3)),
-)
-closure_totals = _dataset(
-    "closure_totals",
-    sa.Column("location", S(128)), sa.Column("dimension", S(16)), sa.Column("key", S(256)),
-    sa.Column("amount_cents", BIG), sa.Column("net_cents", BIG), sa.Column("vat_cents", BIG),
-)
-journal_lines = _dataset(
-    "journal_lines",
-    sa.Column("entry_key", S(64)), sa.Column("entry_label", S(512)), sa.Column("line_no", sa.Integer),
-    sa.Column("account", S(16)),
-    sa.Column("label", S(512)), sa.Column("debit_cents", BIG), sa.Column("credit_cents", BIG),
-    sa.Column("kind", S(32)), sa.Column("source_key", S(256)), sa.Column("vat_rate", S(8)),
-    sa.Column("country", S(2)), sa.Column("mapped", sa.Boolean),
-)
+# The datasets' columns come from the frames' pandera models (core/frames.py).
+sales_lines = _dataset("sales_lines", *sql_columns(SalesLines))
+payments = _dataset("payments", *sql_columns(Payments))
+closure_totals = _dataset("closure_totals", *sql_columns(ClosureTotals))
+journal_lines = _dataset("journal_lines", sa.Column("entry_label", S(512)), *sql_columns(JournalLines))
 # Per tenant-day outcome of the source step: complete, waiting (not final yet), with notes.
 day_status = sa.Table(
     "day_status",
@@ -102,10 +79,10 @@ payment_methods_seen = sa.Table(
 
 # Frame dtypes of each dataset as stored (the partition columns excepted).
 DATASET_DTYPES: dict[str, dict[str, str]] = {
-    "sales_lines": SALES_LINE_COLUMNS,
-    "payments": PAYMENT_COLUMNS,
-    "closure_totals": CLOSURE_COLUMNS,
-    "journal_lines": {"entry_label": "string", **JOURNAL_LINE_COLUMNS},
+    "sales_lines": column_dtypes(SalesLines),
+    "payments": column_dtypes(Payments),
+    "closure_totals": column_dtypes(ClosureTotals),
+    "journal_lines": {"entry_label": "string", **column_dtypes(JournalLines)},
 }
 DATASETS: dict[str, sa.Table] = {
     "sales_lines": sales_lines,

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from core.accounting.checks import JOURNAL_LINE_COLUMNS
 from core.accounting.context import MappingContext
 from core.accounting.entry import EntryInfo
 from core.accounting.failures import text_array
 from core.accounting.postings import Posting
+from core.frames import JOURNAL_LINE_COLUMNS
 from core.money import cents_to_text
 
 

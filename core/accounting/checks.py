@@ -37,19 +37,6 @@ from core.tenants import ACCOUNT_RE, TenantConfig
 JOURNAL_LINE_KINDS = (
     "payment", "tip", "gift_card", "sales", "shipping", "discount", "refund", "vat", "receivable", "rounding",
 )
-JOURNAL_LINE_COLUMNS = {
-    "entry_key": "string",
-    "line_no": "int64",
-    "account": "string",
-    "label": "string",
-    "debit_cents": "int64",
-    "credit_cents": "int64",
-    "kind": "string",
-    "source_key": "string",
-    "vat_rate": "string",
-    "country": "string",
-    "mapped": "bool",
-}
 
 Severity = Literal["ERROR", "WARN"]
 

@@ -25,7 +25,7 @@ class EntryInfo:
 class MappedEntry:
     """The journal entry (or entries, per location) of one tenant-period, ready to post.
 
-    ``lines`` has the columns of :data:`core.accounting.checks.JOURNAL_LINE_COLUMNS`
+    ``lines`` has the columns of :data:`core.frames.JOURNAL_LINE_COLUMNS`
     (the ``journal_lines`` warehouse dataset): ``entry_key, line_no, account, label,
     debit_cents, credit_cents, kind, source_key, vat_rate, country, mapped``.
     """

@@ -30,10 +30,12 @@ import dagster as dg
 import pandas as pd
 
 from core.errors import ErrorClass, SourceDataError, SyncError, error_class_of
+from core.frames import ClosureTotals, JournalLines, Payments, SalesLines
 from core.periods import NotAPeriodStart, SalesPeriod, sales_period
 from core.statuses import DayStatus, StepStatus
 from pipelines.partitions import split_key, tenant_day_partitions
 from pipelines.sales import steps
+from pipelines.sales.column_schemas import dataset_schemas
 from resources.pennylane import PennylaneResource
 from resources.sources.registry import build_source
 from resources.sources.toporder.reports import report_source_error
@@ -180,6 +182,7 @@ def range_summary(days: list[Day]) -> dict:
     dagster_type=dg.Nothing,
     retry_policy=TRANSIENT_RETRY,
     kinds={"python", "sql"},
+    metadata=dataset_schemas(SalesLines, Payments, ClosureTotals),
     description="One business day (or month) of a tenant's sales from its source, as canonical "
     "sales lines, payments and closure totals (pandera-validated). Emits nothing while the source "
     "has not closed the day (the day is waiting, not failed).",
@@ -245,6 +248,7 @@ def _check_result(name: str, checks: list[tuple[str, "steps.CheckOutcome"]], ran
     dagster_type=dg.Nothing,
     retry_policy=TRANSIENT_RETRY,
     kinds={"python", "sql"},
+    metadata=dataset_schemas(JournalLines),
     description="The period's sales-journal entry (one per tenant-day, or per location), mapped "
     "with the tenant's accounting mapping. Blocking checks: balanced, VAT rates known, accounts mapped.",
 )
