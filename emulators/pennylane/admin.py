@@ -12,6 +12,8 @@
   are created from outside the product (the shop's invoicing), so they are seeded here.
   ``PUT``/``DELETE /_emulator/seed/{kind}/{id}`` edit or delete them (changelog update/delete).
   Commercial documents have no changelog endpoint in the spec, so none is recorded for them.
+- ``DELETE /_emulator/ledger_entries/{id}`` ``{"token"}``: an entry deleted by hand in Pennylane's
+  web app (the API itself has no DELETE for ledger entries); reconciliation tests use it.
 - ``GET /_emulator/summary``: per company, journals and ledger entries (read-only).
 - ``GET|DELETE /_emulator/violations``: spec violations recorded so far.
 - ``GET /_emulator/stats``: request counters.
@@ -181,6 +183,12 @@ async def handle_admin(app, request: Request) -> Response:
             return Response(status_code=204)
         if parts == ["stats"] and method == "GET":
             return JSONResponse(app.stats)
+        if len(parts) == 2 and parts[0] == "ledger_entries" and method == "DELETE":
+            company = _company(store, body)
+            if store.get("ledger_entry", company["id"], int(parts[1])) is None:
+                return JSONResponse({"error": f"no ledger entry {parts[1]}"}, status_code=404)
+            store.delete("ledger_entry", company["id"], int(parts[1]))
+            return Response(status_code=204)
         if len(parts) >= 2 and parts[0] == "seed":
             return await _seed(app, store, method, parts[1:], body, base)
     except (KeyError, ValueError, TypeError) as exc:

@@ -339,6 +339,30 @@ async def update_ledger_entry(ctx: Ctx):
     return 200, entry_written(ctx, rec)
 
 
+def _line_list_item(ctx: Ctx, entry: dict[str, Any], line: dict[str, Any]) -> dict[str, Any]:
+    """An item of ``GET /ledger_entry_lines`` (the spec's shape: the line with its date, journal
+    and entry)."""
+    out = _line_out(ctx, line, False)
+    out.update({
+        "categories": [], "date": entry["date"],
+        "journal": {"id": entry["journal_id"], "url": ctx.url("journals", entry["journal_id"])},
+        "ledger_entry": {"id": entry["id"]},
+        # no lettering in the emulator: the ids list holds none
+        "lettered_ledger_entry_lines": {"ids": [], "url": ctx.url("ledger_entry_lines", line["id"])
+                                        + "/lettered_ledger_entry_lines"},
+        "created_at": entry["created_at"], "updated_at": entry["updated_at"],
+    })
+    return out
+
+
+async def list_ledger_entry_lines(ctx: Ctx):
+    rows = []
+    for entry in ctx.store.all("ledger_entry", ctx.cid):
+        for line in entry["lines"]:
+            rows.append({**line, "date": entry["date"], "journal_id": entry["journal_id"], "_entry": entry})
+    return 200, page_response(ctx, "ledger_entry_lines", rows, lambda r: _line_list_item(ctx, r["_entry"], r))
+
+
 async def list_lines_of_entry(ctx: Ctx):
     rec = _get(ctx, "ledger_entry", "LedgerEntry", ctx.id_arg("ledger_entry_id"))
     lines = [dict(ln) for ln in rec["lines"]]
@@ -779,6 +803,7 @@ def register(app: PennylaneEmulator) -> None:
     r("GET", "/ledger_entries/{id}", "ledger_entries", get_ledger_entry)
     r("PUT", "/ledger_entries/{id}", "ledger_entries", update_ledger_entry)
     r("GET", "/ledger_entries/{ledger_entry_id}/ledger_entry_lines", "ledger_entries", list_lines_of_entry)
+    r("GET", "/ledger_entry_lines", "ledger_entries", list_ledger_entry_lines)
     r("GET", "/customers", "customers", list_customers)
     r("GET", "/customers/{id}", "customers", get_customer)
     r("POST", "/company_customers", "customers", create_company_customer)

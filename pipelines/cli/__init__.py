@@ -6,6 +6,7 @@
     pennylane-sync backfill TENANT [--from DATE] [--to DATE] [--url http://127.0.0.1:3000]
     pennylane-sync toporder activate TENANT
     pennylane-sync unmapped TENANT
+    pennylane-sync export fec --tenant TENANT --year 2026 [--out DIR]
     pennylane-sync stock import-now TENANT [--full]
     pennylane-sync stock levels TENANT [--day DATE]
     pennylane-sync stock receipts TENANT --csv FILE [--send]
@@ -23,6 +24,7 @@ import click
 
 from pipelines.cli.common import ClassifiedErrorsGroup, CliState
 from pipelines.cli.db import db
+from pipelines.cli.export import export
 from pipelines.cli.sales import backfill, sync
 from pipelines.cli.stock import stock
 from pipelines.cli.tenants import tenants
@@ -44,5 +46,5 @@ def cli(ctx: click.Context, tenants_dir: Path | None) -> None:
     ctx.obj = CliState(tenants_dir)
 
 
-for command in (db, tenants, sync, backfill, toporder, unmapped, stock):
+for command in (db, tenants, sync, backfill, toporder, unmapped, stock, export):
     cli.add_command(command)

@@ -126,3 +126,12 @@ def world(tmp_path: Path, pennylane_spec: Path, registry_dir: Path, warehouse: W
           serve(create_chift_app(chift)) as ch):
         yield World(pl, chift, ch.url, registry_dir, warehouse, instance, monkeypatch)
     pl.assert_no_spec_violations()
+
+
+@pytest.fixture
+def cli_env(world, tmp_path, monkeypatch):
+    """The world, with the environment a user's shell gives the CLI (home, warehouse, tenants)."""
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("WAREHOUSE_URL", world.warehouse.url)
+    monkeypatch.setenv("TENANTS_DIR", str(world.registry_dir))
+    return world

@@ -46,20 +46,12 @@ def lines(text: str) -> list[str]:
     return [line for line in text.splitlines() if line.strip()]
 
 
-@pytest.fixture
-def cli_env(world, tmp_path, monkeypatch):
-    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("WAREHOUSE_URL", world.warehouse.url)
-    monkeypatch.setenv("TENANTS_DIR", str(world.registry_dir))
-    return world
-
-
 # --- the console script, as a user runs it ----------------------------------------------------
 def test_console_script_shows_its_commands_and_ends_an_error_with_one_line(registry_dir, write_tenant):
     helped = subprocess.run([str(CONSOLE_SCRIPT), "--help"], capture_output=True, text=True, timeout=120)
     assert helped.returncode == 0, helped.stderr
     commands = [line.split()[0] for line in lines(helped.stdout.split("Commands:")[1])]
-    assert commands == ["backfill", "db", "stock", "sync", "tenants", "toporder", "unmapped"]
+    assert commands == ["backfill", "db", "export", "stock", "sync", "tenants", "toporder", "unmapped"]
     assert helped.stderr == ""  # no Dagster beta notices for the user
 
     write_tenant("good")
@@ -75,7 +67,7 @@ def test_console_script_shows_its_commands_and_ends_an_error_with_one_line(regis
 
 # --- help ---------------------------------------------------------------------------------------
 @pytest.mark.parametrize(("group", "commands"), [
-    ((), ["backfill", "db", "stock", "sync", "tenants", "toporder", "unmapped"]),
+    ((), ["backfill", "db", "export", "stock", "sync", "tenants", "toporder", "unmapped"]),
     (("db",), ["upgrade"]),
     (("tenants",), ["list", "validate"]),
     (("toporder",), ["activate"]),
