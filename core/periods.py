@@ -46,6 +46,11 @@ class SalesPeriod:
     def end_utc(self) -> datetime:
         return self.end_local.astimezone(ZoneInfo("UTC"))
 
+    @property
+    def accounting_date(self) -> date:
+        """The date of the period's entry in the books: the day, or the month's last day."""
+        return self.end - timedelta(days=1)
+
     def days(self) -> list[date]:
         return [self.start + timedelta(days=i) for i in range((self.end - self.start).days)]
 

@@ -14,6 +14,11 @@ from pipelines.sales.automation import (
     toporder_inbox_sensor,
     waiting_days_sensor,
 )
+from pipelines.sales.reconciliation import (
+    monthly_reconciliation_schedule,
+    reconciliation_job,
+    sales_reconciliation,
+)
 from pipelines.stock.definitions import stock_assets, stock_jobs, stock_schedules
 from resources.pennylane import PennylaneResource
 from resources.tenants import TenantRegistryResource
@@ -32,9 +37,9 @@ def build_resources() -> dict:
 
 
 defs = dg.Definitions(
-    assets=[*sales_assets, *stock_assets],
-    jobs=[sales_job, *stock_jobs],
-    schedules=[daily_sales_schedule, *stock_schedules],
+    assets=[*sales_assets, sales_reconciliation, *stock_assets],
+    jobs=[sales_job, reconciliation_job, *stock_jobs],
+    schedules=[daily_sales_schedule, monthly_reconciliation_schedule, *stock_schedules],
     sensors=[tenant_registry_sensor, waiting_days_sensor, toporder_inbox_sensor, partition_failure_alerts],
     resources=build_resources(),
 )

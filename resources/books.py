@@ -4,7 +4,7 @@ Two cursor-paginated lists per range, whatever its length: ``GET /ledger_entries
 ``GET /ledger_entry_lines`` filtered on the journal and the dates (100 items a page), joined on
 the entry id; plus one filtered ``GET /ledger_accounts`` for the account labels of a FEC. Used
 by the FEC export (the entries this system posted, as Pennylane holds them) and by the monthly
-reconciliation (every entry of the journal, ours or not).
+reconciliation (every entry of the journal, ours or not, against the journal lines we posted).
 """
 
 from __future__ import annotations
@@ -17,11 +17,13 @@ import sqlalchemy as sa
 
 from core.accounting.fec import FecEntry, FecLine
 from core.accounting.pcg import label_for
+from core.accounting.reconciliation import BookedLine
 from core.money import amount_to_cents
+from core.periods import NotAPeriodStart, sales_period
 from core.tenants import TenantConfig
 from resources.pennylane import PennylaneClient
 from resources.posting import posting_log
-from resources.warehouse import Warehouse
+from resources.warehouse import Warehouse, journal_lines
 
 
 @dataclass(frozen=True)
@@ -111,3 +113,36 @@ def fec_entries(client: PennylaneClient, warehouse: Warehouse, tenant: TenantCon
         lines=tuple(FecLine(ln.account, labels[ln.account], ln.label or e.label, ln.debit_cents,
                             ln.credit_cents) for ln in e.lines),
     ) for e in book]
+
+
+def booked_lines(client: PennylaneClient, tenant: TenantConfig, start: date, end: date) -> list[BookedLine]:
+    """Every line of the tenant's sales journal dated in ``[start, end]``, as Pennylane holds it
+    (none when the journal does not exist yet)."""
+    journal = {j["code"]: j["id"] for j in client.list_journals()}.get(tenant.pennylane.journal_code)
+    if journal is None:
+        return []
+    return [BookedLine(e.date, ln.account, ln.debit_cents, ln.credit_cents, f"#{e.id} {e.piece_number}".strip())
+            for e in read_journal(client, journal, start, end) for ln in e.lines]
+
+
+def expected_lines(warehouse: Warehouse, tenant: TenantConfig, start: date, end: date) -> list[BookedLine]:
+    """The journal lines of every entry the posting log records as posted, dated in
+    ``[start, end]`` (a period's entry is dated on its last day)."""
+    posted = {(r.period, r.entry_key) for r in posted_records(warehouse, tenant.slug).values()}
+    dated = {}
+    for period, _ in posted:
+        try:
+            day = sales_period(tenant, period).accounting_date
+        except NotAPeriodStart:
+            continue
+        if start <= day <= end:
+            dated[period] = day
+    if not dated:
+        return []
+    query = sa.select(journal_lines.c.period, journal_lines.c.entry_key, journal_lines.c.account,
+                      journal_lines.c.debit_cents, journal_lines.c.credit_cents).where(
+        journal_lines.c.tenant == tenant.slug, journal_lines.c.period.in_(sorted(dated)))
+    with warehouse.begin() as conn:
+        rows = conn.execute(query).all()
+    return [BookedLine(dated[r.period], str(r.account), int(r.debit_cents), int(r.credit_cents))
+            for r in rows if (r.period, r.entry_key) in posted]

@@ -16,6 +16,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
+from core.money import cents_to_amount
+
 FEC_COLUMNS = (
     "JournalCode", "JournalLib", "EcritureNum", "EcritureDate", "CompteNum", "CompteLib", "CompAuxNum",
     "CompAuxLib", "PieceRef", "PieceDate", "EcritureLib", "Debit", "Credit", "EcritureLet", "DateLet",
@@ -70,9 +72,8 @@ class FecEntry:
 
 
 def format_amount(cents: int) -> str:
-    sign = "-" if cents < 0 else ""
-    whole, rest = divmod(abs(int(cents)), 100)
-    return f"{sign}{whole},{rest:02d}"
+    """``123456`` → ``1234,56``: a decimal comma, no thousands separator."""
+    return cents_to_amount(cents).replace(".", ",")
 
 
 def format_date(day: date) -> str:

@@ -266,7 +266,7 @@ def journal_metadata(outcome: JournalOutcome) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------
 def entry_date(period: SalesPeriod):
     """The accounting date of the period's entry: the day, or the month's last day."""
-    return period.end - timedelta(days=1)
+    return period.accounting_date
 
 
 def drafts_for(tenant: TenantConfig, period: SalesPeriod, lines: pd.DataFrame) -> list[tuple[str, EntryDraft]]:
