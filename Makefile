@@ -32,10 +32,12 @@ dev: install
 	$(PY) -m demo serve & \
 	$(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
+## make lint: ruff, then the layer contracts of pyproject.toml (import-linter)
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
-## make test: ruff, then the whole suite (Postgres tests need 127.0.0.1:5432; see README)
+## make test: ruff and lint-imports, then the whole suite (Postgres tests need 127.0.0.1:5432; see README)
 test: install lint
 	$(VENV)/bin/pytest -q
 

@@ -4,7 +4,7 @@ A tenant is one company (name + SIRET) with one sales source and one Pennylane c
 accounting firm holding many clients simply has one file per client company.
 
 Secrets never live in these files: credentials are *names of environment variables*
-(``token_env: PENNYLANE_TOKEN_ACME``), resolved at run time by :func:`resources.tenants.secret`.
+(``token_env: PENNYLANE_TOKEN_ACME``), resolved at run time by :func:`resources.settings.secret`.
 Every base URL is configurable so that staging endpoints and the emulators can be used.
 """
 

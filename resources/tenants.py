@@ -15,12 +15,11 @@ import yaml
 from pydantic import ValidationError
 
 from core import tenants as core_tenants
-from core.errors import MappingError
 from resources.sources.common import validation_errors
 from resources.sources.settings import VendorSourceConfig
 
 __all__ = ["TenantConfig", "TenantRegistryError", "TenantRegistryResource", "get_tenant", "load_registry",
-           "load_tenant_file", "secret", "tenants_dir"]
+           "load_tenant_file", "tenants_dir"]
 
 
 class TenantConfig(core_tenants.TenantConfig):
@@ -69,14 +68,6 @@ def get_tenant(slug: str, directory: Path | None = None) -> TenantConfig:
         if path.exists():
             return load_tenant_file(path)
     raise TenantRegistryError(f"unknown tenant {slug!r} (no {slug}.yaml in {directory})")
-
-
-def secret(env_name: str, *, tenant: str | None = None, what: str = "credential") -> str:
-    """Resolve a secret from the environment. The value is never logged or put in errors."""
-    value = os.environ.get(env_name)
-    if not value:
-        raise MappingError(f"{what}: environment variable {env_name} is not set", tenant=tenant)
-    return value
 
 
 class TenantRegistryResource(dg.ConfigurableResource):

@@ -8,15 +8,16 @@ operation returns (the spec's schemas are strict: e.g. ``GET /ledger_entries/{id
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 from emulators.pennylane import vat_codes
-from emulators.pennylane.app import (
+from emulators.pennylane.rules import (
     MAX_ENTRY_LINES,
     ApiError,
     Ctx,
-    PennylaneEmulator,
+    Handler,
     bad_request,
     changelog_page,
     check_body,
@@ -788,8 +789,8 @@ def _changelog(resource: str):
     return handler
 
 
-def register(app: PennylaneEmulator) -> None:
-    r = app.route
+def register(r: Callable[[str, str, str, Handler], None]) -> None:
+    """Declare every operation to the router ``r(method, path, scope, handler)``."""
     r("GET", "/me", "me", get_me)
     r("GET", "/journals", "journals", list_journals)
     r("POST", "/journals", "journals", create_journal)

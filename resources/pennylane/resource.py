@@ -9,7 +9,7 @@ from pydantic import PrivateAttr
 
 from core.tenants import TenantConfig
 from resources.pennylane.client import PennylaneClient, token_hash
-from resources.tenants import secret
+from resources.settings import secret
 
 
 class PennylaneResource(dg.ConfigurableResource):

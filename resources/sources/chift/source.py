@@ -9,13 +9,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from core.errors import MappingError, SourceDataError
 from core.frames import CLOSURE_COLUMNS, PAYMENT_COLUMNS, SALES_LINE_COLUMNS, SourceDay, make_frame
 from core.periods import SalesPeriod
+from core.tenants import TenantConfig
 from resources.http import RetryPolicy
+from resources.settings import secret
 from resources.sources.base import ApiSource
 from resources.sources.chift.client import ChiftClient
 from resources.sources.chift.parser import ChiftReference, merge_closure_rows, parse_closure, parse_orders
 from resources.sources.chift.settings import ChiftConfig
 from resources.sources.common import source_config
-from resources.tenants import TenantConfig, secret
 
 
 class ChiftSource(ApiSource):

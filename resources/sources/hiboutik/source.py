@@ -10,13 +10,14 @@ import httpx
 
 from core.frames import SourceDay
 from core.periods import SalesPeriod
+from core.tenants import TenantConfig
 from resources.http import RetryPolicy
+from resources.settings import secret
 from resources.sources.base import ApiSource
 from resources.sources.common import day_errors, merge_days, source_config
 from resources.sources.hiboutik.client import HiboutikClient
 from resources.sources.hiboutik.parser import open_sales_of_day, parse_day
 from resources.sources.hiboutik.settings import HiboutikConfig
-from resources.tenants import TenantConfig, secret
 
 
 class HiboutikSource(ApiSource):

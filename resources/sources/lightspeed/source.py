@@ -8,13 +8,14 @@ import httpx
 
 from core.frames import SourceDay
 from core.periods import SalesPeriod
+from core.tenants import TenantConfig
 from resources.http import RetryPolicy
+from resources.settings import secret
 from resources.sources.base import ApiSource
 from resources.sources.common import day_errors, source_config
 from resources.sources.lightspeed.client import LightspeedClient
 from resources.sources.lightspeed.parser import parse_business_days
 from resources.sources.lightspeed.settings import LightspeedConfig
-from resources.tenants import TenantConfig, secret
 
 
 class LightspeedSource(ApiSource):

@@ -12,13 +12,14 @@ import httpx
 
 from core.frames import SourceDay
 from core.periods import SalesPeriod
+from core.tenants import TenantConfig
 from resources.http import RetryPolicy
+from resources.settings import secret
 from resources.sources.base import ApiSource
 from resources.sources.common import source_config, waiting_until_settled
 from resources.sources.shopify.client import ShopifyClient
 from resources.sources.shopify.parser import parse_shopify_day
 from resources.sources.shopify.settings import ShopifyConfig
-from resources.tenants import TenantConfig, secret
 
 
 def _shop_time(moment: datetime, tz: ZoneInfo) -> str:

@@ -13,13 +13,14 @@ import httpx
 from core.errors import MappingError, SourceDataError
 from core.frames import SourceDay
 from core.periods import SalesPeriod
+from core.tenants import TenantConfig
 from resources.http import RetryPolicy
+from resources.settings import secret
 from resources.sources.base import ApiSource
 from resources.sources.common import source_config, waiting_until_settled
 from resources.sources.square.client import SquareClient
 from resources.sources.square.parser import ParseContext, parse_day, timestamp_of
 from resources.sources.square.settings import SquareConfig
-from resources.tenants import TenantConfig, secret
 
 MAX_LOCATIONS_PER_SEARCH = 10
 

@@ -13,12 +13,12 @@ import httpx
 from core.errors import ErrorClass, MappingError, SyncError, TransientError
 from core.tenants import TenantConfig
 from resources.http import HeaderToken, RetryPolicy, VendorClient
+from resources.settings import secret
 from resources.sources.common import source_config
 from resources.sources.toporder.activation import PROCESSED, REJECTED, activation_for, inbox_root
 from resources.sources.toporder.format import BEFORE_ACTIVATION_NOTICE, Issue
 from resources.sources.toporder.inbox import InboxFile, move_file, write_json_atomic
 from resources.sources.toporder.settings import ToporderConfig
-from resources.tenants import secret
 from resources.warehouse import Warehouse
 
 log = logging.getLogger(__name__)

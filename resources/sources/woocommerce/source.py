@@ -10,13 +10,14 @@ import httpx
 
 from core.frames import SourceDay
 from core.periods import SalesPeriod
+from core.tenants import TenantConfig
 from resources.http import RetryPolicy
+from resources.settings import secret
 from resources.sources.base import ApiSource
 from resources.sources.common import source_config, waiting_until_settled
 from resources.sources.woocommerce.client import WooCommerceClient
 from resources.sources.woocommerce.parser import UTC, parse_woocommerce_day, tax_rate_ids
 from resources.sources.woocommerce.settings import WooCommerceConfig
-from resources.tenants import TenantConfig, secret
 
 
 def _gmt_param(moment: datetime) -> str:

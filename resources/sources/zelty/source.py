@@ -8,13 +8,14 @@ import httpx
 
 from core.frames import SourceDay
 from core.periods import SalesPeriod
+from core.tenants import TenantConfig
 from resources.http import RetryPolicy
+from resources.settings import secret
 from resources.sources.base import ApiSource
 from resources.sources.common import day_errors, merge_days, source_config
 from resources.sources.zelty.client import ZeltyClient
 from resources.sources.zelty.parser import parse_closure_day
 from resources.sources.zelty.settings import ZeltyConfig
-from resources.tenants import TenantConfig, secret
 
 
 class ZeltySource(ApiSource):

@@ -10,13 +10,14 @@ import httpx
 
 from core.frames import SourceDay
 from core.periods import SalesPeriod
+from core.tenants import TenantConfig
 from resources.http import RetryPolicy
+from resources.settings import secret
 from resources.sources.base import ApiSource
 from resources.sources.common import source_config, waiting_until_settled
 from resources.sources.zettle.client import ZettleClient
 from resources.sources.zettle.parser import parse_context, parse_purchases, parse_timestamp
 from resources.sources.zettle.settings import ZettleConfig
-from resources.tenants import TenantConfig, secret
 
 
 class ZettleSource(ApiSource):

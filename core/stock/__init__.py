@@ -1,0 +1,1 @@
+"""Stock rules: movements from sales and receipts, and levels."""
