@@ -7,13 +7,13 @@ The error class comes from the ``dagster.Failure`` metadata that the sales asset
 
 
 import contextlib
-import os
 
 import dagster as dg
 import sqlalchemy as sa
 
 from core.errors import ErrorClass
 from resources.alerts import Alert, alert_log, deployment_routes, send_alert
+from resources.settings import Settings
 from resources.tenants import TenantRegistryError, TenantRegistryResource
 from resources.warehouse import WarehouseResource
 
@@ -25,7 +25,7 @@ ERROR_CLASS_BY_EXCEPTION = {
 
 
 def webserver_url() -> str:
-    return os.environ.get("DAGSTER_WEBSERVER_URL", "http://127.0.0.1:3000").rstrip("/")
+    return Settings().dagster_webserver_url.rstrip("/")
 
 
 def classify_failure(step_failures) -> tuple[ErrorClass, str]:

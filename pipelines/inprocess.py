@@ -24,6 +24,7 @@ from pipelines.sales.assets import sales_assets
 from pipelines.sales.automation import run_tags
 from pipelines.stock.definitions import stock_assets
 from pipelines.stock.schedules import stock_run_request
+from resources.settings import Settings
 from resources.tenants import TenantConfig
 
 QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
@@ -69,7 +70,7 @@ def run_periods(tenant: TenantConfig, keys: Sequence[str], *, instance: dg.Dagst
     resources = resources or build_resources()
     warehouse = resources["warehouse"].get()
     out = out or sys.stdout
-    level = log_level or os.environ.get("PENNYLANE_SYNC_LOG_LEVEL", "WARNING")
+    level = log_level or Settings().pennylane_sync_log_level
     run_config = {"loggers": {"console": {"config": {"log_level": level}}}}
     batches = [list(keys)] if ranged and len(keys) > 1 else [[k] for k in keys]
     rows = []

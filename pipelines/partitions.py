@@ -8,7 +8,6 @@ recent: Dagster recommends ≤ 100k partitions per asset and tenants × days mul
 
 from __future__ import annotations
 
-import os
 from datetime import date
 
 import dagster as dg
@@ -20,10 +19,11 @@ from core.periods import (  # noqa: F401  (re-exported: the partition keys' peri
     period_keys,
     sales_period,
 )
+from resources.settings import Settings
 
 TENANT_DIMENSION = "tenant"
 DATE_DIMENSION = "date"
-PARTITIONS_START = os.environ.get("SALES_PARTITIONS_START", "2025-01-01")
+PARTITIONS_START = Settings().sales_partitions_start
 SCHEDULE_TIMEZONE = "Europe/Paris"
 
 tenant_partitions = dg.DynamicPartitionsDefinition(name=TENANT_DIMENSION)

@@ -13,14 +13,13 @@ Secrets inside route URLs (tokens) are never logged: routes are logged by scheme
 from __future__ import annotations
 
 import logging
-import os
-import re
 from dataclasses import asdict, dataclass
 from urllib.parse import urlsplit
 
 import httpx
 import sqlalchemy as sa
 
+from resources.settings import Settings
 from resources.warehouse import METADATA
 
 log = logging.getLogger(__name__)
@@ -61,7 +60,7 @@ class Alert:
 
 
 def deployment_routes() -> list[str]:
-    return [r for r in re.split(r"[,\s]+", os.environ.get("ALERT_ROUTES", "")) if r]
+    return Settings().routes()
 
 
 def redact(route: str) -> str:

@@ -7,7 +7,6 @@ registry as a Dagster resource.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import dagster as dg
@@ -15,6 +14,7 @@ import yaml
 from pydantic import ValidationError
 
 from core import tenants as core_tenants
+from resources.settings import Settings
 from resources.sources.common import validation_errors
 from resources.sources.settings import VendorSourceConfig
 
@@ -35,7 +35,7 @@ class TenantRegistryError(ValueError):
 
 
 def tenants_dir() -> Path:
-    return Path(os.environ.get("TENANTS_DIR", Path(__file__).resolve().parent.parent / "tenants"))
+    return Settings().tenants_dir or Path(__file__).resolve().parent.parent / "tenants"
 
 
 def load_tenant_file(path: Path) -> TenantConfig:

@@ -13,10 +13,8 @@ tenant-day is idempotent.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -29,6 +27,7 @@ from core.frames import ClosureTotals, JournalLines, Payments, SalesLines, colum
 from core.statuses import DayStatus
 from resources.frame_columns import sql_columns
 from resources.migrations import Upgrade, upgrade_engine
+from resources.settings import Settings
 from resources.warehouse_bulk import insert_frame, lock_partition, read_frame, upsert
 from resources.warehouse_errors import classify_errors
 
@@ -93,10 +92,10 @@ DATASETS: dict[str, sa.Table] = {
 
 
 def default_url() -> str:
-    url = os.environ.get("WAREHOUSE_URL")
-    if url:
-        return url
-    home = Path(os.environ.get("DAGSTER_HOME") or Path.cwd() / ".dagster_home")
+    settings = Settings()
+    if settings.warehouse_url:
+        return settings.warehouse_url
+    home = settings.home()
     home.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{home / 'warehouse.db'}"
 

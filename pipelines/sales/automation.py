@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 import sqlalchemy as sa
+from dagster._core.definitions.assets.graph.asset_graph_subset import AssetGraphSubset
+from dagster._core.definitions.events import AssetKeyPartitionKey
 
 from core.periods import last_complete_period_key, period_keys
 from core.statuses import DayStatus
@@ -82,9 +84,6 @@ def daily_sales_schedule(context: dg.ScheduleEvaluationContext, tenants: TenantR
 
 def backfill_request(asset_graph, tenant: TenantConfig, keys: list[str]) -> dg.RunRequest:
     """One backfill (shown as such in the UI) covering ``keys`` of one tenant for the sales assets."""
-    from dagster._core.definitions.assets.graph.asset_graph_subset import AssetGraphSubset
-    from dagster._core.definitions.events import AssetKeyPartitionKey
-
     subset = AssetGraphSubset.from_asset_partition_set(
         {AssetKeyPartitionKey(a.key, str(partition_key(tenant.slug, k))) for a in sales_assets for k in keys},
         asset_graph,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import dagster as dg
 from pydantic import PrivateAttr
 
@@ -15,8 +13,9 @@ from resources.settings import secret
 class PennylaneResource(dg.ConfigurableResource):
     """Hands out one :class:`PennylaneClient` per tenant (its own company token).
 
-    Base URL: ``base_url_override`` if set, else ``$PENNYLANE_BASE_URL`` if set (demo, tests),
-    else the tenant's ``pennylane.base_url``. Clients are kept for the life of the resource so
+    Base URL: ``base_url_override`` if set (the local deployment sets it from
+    ``PENNYLANE_BASE_URL``, see ``pipelines/definitions.py``), else the tenant's
+    ``pennylane.base_url``. Clients are kept for the life of the resource so
     that journal and account look-ups happen once per run.
     """
 
@@ -26,7 +25,7 @@ class PennylaneResource(dg.ConfigurableResource):
     _clients: dict[str, PennylaneClient] = PrivateAttr(default_factory=dict)
 
     def base_url_for(self, tenant: TenantConfig) -> str:
-        return self.base_url_override or os.environ.get("PENNYLANE_BASE_URL") or tenant.pennylane.base_url
+        return self.base_url_override or tenant.pennylane.base_url
 
     def client_for(self, tenant: TenantConfig) -> PennylaneClient:
         token = secret(tenant.pennylane.token_env, tenant=tenant.slug, what="Pennylane token")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import logging
-import os
 import secrets as _secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -17,6 +16,7 @@ import sqlalchemy as sa
 
 from core.errors import MappingError
 from core.tenants import TenantConfig
+from resources.settings import Settings
 from resources.sources.common import source_config
 from resources.sources.toporder.settings import ToporderConfig
 from resources.warehouse import METADATA, Warehouse
@@ -46,11 +46,7 @@ class Activation:
 
 def inbox_root() -> Path:
     """``$TOPORDER_INBOX_DIR``, else ``$DAGSTER_HOME/toporder-inbox`` (read at call time)."""
-    configured = os.environ.get("TOPORDER_INBOX_DIR")
-    if configured:
-        return Path(configured)
-    home = Path(os.environ.get("DAGSTER_HOME") or Path.cwd() / ".dagster_home")
-    return home / "toporder-inbox"
+    return Settings().inbox_root()
 
 
 def new_identifier() -> str:
