@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export TENANTS_DIR ?= $(CURDIR)/tenants
 
-.PHONY: install demo dev test lint bench clean lock
+.PHONY: install demo dev test lint bench clean lock specs
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,19 @@ lint: install
 ## make test: ruff and lint-imports, then the whole suite (Postgres tests need 127.0.0.1:5432; see README)
 test: install lint
 	$(VENV)/bin/pytest -q
+
+## make specs: fetch the vendor OpenAPI specs the tests validate requests against into $(SPECS_DIR),
+#  each checked against its SHA-256 in tests/specs.sha256 (without them the tests run, that layer off)
+SPECS_DIR ?= $(CURDIR)/../shared/specs
+specs:
+	@mkdir -p $(SPECS_DIR)
+	@grep -v '^#' tests/specs.sha256 | while read -r sum name url; do \
+	  if echo "$$sum  $(SPECS_DIR)/$$name" | sha256sum -c --status 2>/dev/null; then echo "$$name: present"; continue; fi; \
+	  curl -fsSL "$$url" -o "$(SPECS_DIR)/$$name.part" \
+	    && echo "$$sum  $(SPECS_DIR)/$$name.part" | sha256sum -c --status \
+	    && mv "$(SPECS_DIR)/$$name.part" "$(SPECS_DIR)/$$name" && echo "$$name: fetched, SHA-256 checked" \
+	    || { rm -f "$(SPECS_DIR)/$$name.part"; echo "$$name: download failed or SHA-256 mismatch" >&2; exit 1; }; \
+	done
 
 ## make bench: benchmark scripts that print figures
 bench: install

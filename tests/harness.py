@@ -49,7 +49,7 @@ class PennylaneHarness:
     as pl:`` or ``start()``/``stop()``.
     """
 
-    def __init__(self, db_path: str | Path, spec: str | Path, *, rate_limit: bool = True,
+    def __init__(self, db_path: str | Path, spec: str | Path | None, *, rate_limit: bool = True,
                  rate_limit_window: float = 0.25):
         self.app: PennylaneEmulator = create_app(db_path, validate_spec=spec, rate_limit=rate_limit,
                                                  rate_limit_window=rate_limit_window)

@@ -101,9 +101,9 @@ def test_pennylane_vat_code(country, rate, code):
     assert pennylane_vat_code(country, rate) == code
 
 
-def test_pennylane_codes_exist_in_the_spec_enum(pennylane_spec):
+def test_pennylane_codes_exist_in_the_spec_enum(pennylane_spec_document):
     """Every rate in the table has a Pennylane code, except a few Pennylane does not list."""
-    spec = json.loads(pennylane_spec.read_text())
+    spec = json.loads(pennylane_spec_document.read_text())
     enum = set(spec["components"]["schemas"]["VatRateWithMixed"]["enum"])
     codes = {pennylane_vat_code(p.country, p.rate) for p in VAT_RATES}
     # Historical COVID rates, FR 7 % (2012-13) and EE's 2025 accommodation rate: not in Pennylane.

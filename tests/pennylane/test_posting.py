@@ -138,10 +138,9 @@ def test_tenant_entries_only_go_to_the_tenants_company(emu, tmp_path, monkeypatc
     tok_b = emu.company("Café du Port")
     monkeypatch.setenv("PL_TOKEN_A", tok_a)
     monkeypatch.setenv("PL_TOKEN_B", tok_b)
-    monkeypatch.setenv("PENNYLANE_BASE_URL", emu.base_url)
     ta, tb = tenant("boulangerie-martin", "PL_TOKEN_A", 0), tenant("cafe-du-port", "PL_TOKEN_B", 1)
     wh = warehouse(tmp_path)
-    res = PennylaneResource()
+    res = PennylaneResource(base_url_override=emu.base_url)
     ca, cb = res.client_for(ta), res.client_for(tb)
     assert res.client_for(ta) is ca
     assert ca.me()["company"]["name"] == "Boulangerie Martin"

@@ -78,8 +78,9 @@ def test_generated_day_parses_to_the_generators_ground_truth(state, server, chif
     pages = {q.get("page") for _, path, q in state.requests_to("/pos/orders")}
     assert {"1", "2"} <= pages
     assert all(q["size"] == "25" for _, _, q in state.requests_to("/pos/orders"))
-    assert chift_validator.checked == len(state.requests) > 0
-    assert chift_validator.responses_checked == len(state.requests)  # every answer was documented
+    if chift_validator.active:  # every request checked, every answer documented
+        assert chift_validator.checked == len(state.requests) > 0
+        assert chift_validator.responses_checked == len(state.requests)
 
 
 def test_refunds_and_unknown_methods_come_through_as_the_till_names_them(state, server, chift_validator):
@@ -227,6 +228,8 @@ def test_locations_in_another_time_zone_use_their_own_business_day(state, server
 
 
 def test_the_spec_validator_flags_requests_outside_the_chift_spec(chift_validator):
+    if not chift_validator.active:
+        pytest.skip("the Chift spec validation layer is off (no spec; `make specs`)")
     base = f"http://127.0.0.1:1/consumers/{CONSUMER}/pos"
     chift_validator._on_request(httpx.Request("GET", f"{base}/payments?date_from=2026-03-29"))
     chift_validator._on_request(httpx.Request("GET", f"{base}/orders?date_from=29/03/2026"))

@@ -29,7 +29,10 @@ LATER = datetime(2026, 6, 1, tzinfo=UTC)  # every test day is long final by then
 
 
 @pytest.fixture(scope="session")
-def square_openapi(square_spec):
+def square_openapi(square_spec) -> OpenAPI | None:
+    """None without the spec (``make specs``): only the header checks below apply."""
+    if square_spec is None:
+        return None
     return OpenAPI.from_dict(json.loads(square_spec.read_text()), config=Config(spec_validator_cls=None))
 
 
@@ -50,15 +53,16 @@ class _SpecRequest:
         )
 
 
-def spec_violations(openapi: OpenAPI, request: httpx.Request) -> list[str]:
+def spec_violations(openapi: OpenAPI | None, request: httpx.Request) -> list[str]:
     """What the spec (and its x-additional-headers: Square-Version, Bearer auth) says is wrong."""
     request.read()
     where = f"{request.method} {request.url.path}"
     found = []
-    try:
-        openapi.validate_request(_SpecRequest(request))
-    except Exception as exc:
-        found.append(f"{where}: {type(exc).__name__}: {exc}")
+    if openapi is not None:
+        try:
+            openapi.validate_request(_SpecRequest(request))
+        except Exception as exc:
+            found.append(f"{where}: {type(exc).__name__}: {exc}")
     if not request.headers.get("authorization", "").startswith("Bearer "):
         found.append(f"{where}: no Bearer authorization")
     if not request.headers.get("square-version"):
@@ -83,6 +87,8 @@ def spec_checked(square_openapi):
 
 
 def test_the_spec_check_catches_a_bad_request(square_openapi):
+    if square_openapi is None:
+        pytest.skip("the Square spec validation layer is off (no spec; `make specs`)")
     bad = httpx.Request("POST", "http://127.0.0.1:1/v2/orders/search",
                         json={"location_ids": ["L"], "limit": "500",
                               "query": {"sort": {"sort_field": "CLOSED"}}})

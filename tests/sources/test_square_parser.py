@@ -18,8 +18,8 @@ from resources.sources.square.parser import ParseContext, parse_day, parse_order
 
 
 @pytest.fixture(scope="module")
-def examples(square_spec):
-    schemas = json.loads(square_spec.read_text())["components"]["schemas"]
+def examples(square_spec_document):
+    schemas = json.loads(square_spec_document.read_text())["components"]["schemas"]
     return {name: schemas[name]["example"] for name in
             ("PayOrderResponse", "CreateOrderResponse", "ListPaymentRefundsResponse")}
 
