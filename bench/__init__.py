@@ -168,8 +168,9 @@ PROFILE_ACCOUNTING: dict[str, dict] = {
         "payment_methods": {"Carte bancaire": "511500", "PayPal": "512100", "Virement": "512000",
                             "Carte cadeau": "419100"},
         "shipping_account": "708500",
-        "oss": {"DE": {"sales_account": "707210", "vat_account": "445720"},
-                "IT": {"sales_account": "707220", "vat_account": "445721"}},
+        "oss": {"registered": True, "accounts": {
+            "DE": {"sales_account": "707210", "vat_account": "445720"},
+            "IT": {"sales_account": "707220", "vat_account": "445721"}}},
     },
 }
 PROFILES = tuple(PROFILE_ACCOUNTING)

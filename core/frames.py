@@ -3,7 +3,9 @@
 One business day (or month) of one tenant is three frames:
 
 - ``sales_lines``    one row per sold (or refunded) line; money in signed integer cents
-                     (a refund is negative), VAT rate as an exact decimal string in percent.
+                     (a refund is negative), VAT rate as an exact decimal string in percent;
+                     ``buyer_vat_id`` the buyer's VAT number when the source gives one (a B2B
+                     sale: intra-EU 0 %, never OSS), else ``""``.
 - ``payments``       one row per payment; ``method`` is the name exactly as the source gives it;
                      ``amount_cents`` is the money taken including the tip, ``tip_cents`` the tip part.
 - ``closure_totals`` the source's own Z-report totals, per payment method and per VAT rate, used
@@ -109,6 +111,7 @@ class SalesLines(pa.DataFrameModel):
     country: Series[pd.StringDtype] = pa.Field(str_matches=r"^[A-Z]{2}$", metadata=_text(2))
     is_refund: Series[bool]
     currency: Series[pd.StringDtype] = pa.Field(str_matches=r"^[A-Z]{3}$", metadata=_text(3))
+    buyer_vat_id: Series[pd.StringDtype] = pa.Field(metadata=_text(32))
 
     class Config:
         strict = True

@@ -26,9 +26,16 @@ from pydantic import (
 )
 from stdnum.fr import siret as stdnum_siret
 
+from core.tenant_accounting import (  # noqa: F401  (ACCOUNT_RE: re-exported)
+    ACCOUNT_RE,
+    OssConfig,
+    Territory,
+    VatExemptions,
+    check_account,
+)
+
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 ENV_NAME_RE = re.compile(r"^[A-Z_][A-Z0-9_]*$")
-ACCOUNT_RE = re.compile(r"^[0-9][0-9A-Z]{2,14}$")
 
 SourceType = Literal[
     "chift", "toporder", "shopify", "woocommerce", "square", "zettle", "lightspeed", "hiboutik", "zelty"
@@ -40,15 +47,8 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def _check_account(value: str, where: str) -> str:
-    value = str(value).strip()
-    if not ACCOUNT_RE.match(value):
-        raise ValueError(f"{where}: {value!r} is not a ledger account number (digits, PCG class first)")
-    return value
-
-
 def _check_accounts(mapping: dict[str, str], where: str) -> dict[str, str]:
-    return {str(k): _check_account(v, f"{where}[{k!r}]") for k, v in mapping.items()}
+    return {str(k): check_account(v, f"{where}[{k!r}]") for k, v in mapping.items()}
 
 
 def _env_name(value: str) -> str:
@@ -105,20 +105,6 @@ class PennylaneConfig(_Strict):
         return v
 
 
-class CountryAccounts(_Strict):
-    """OSS: accounts for sales to consumers in another EU country."""
-
-    sales_account: str
-    vat_account: str
-    # Optional per-rate overrides inside that country, e.g. {"7": {"sales_account": ..}}.
-    by_rate: dict[str, dict[str, str]] = Field(default_factory=dict)
-
-    @field_validator("sales_account", "vat_account")
-    @classmethod
-    def _acc(cls, v: str) -> str:
-        return _check_account(v, "oss account")
-
-
 class AccountingConfig(_Strict):
     """The accountant's mapping (DESIGN.md §5). Every account has a PCG default."""
 
@@ -135,14 +121,21 @@ class AccountingConfig(_Strict):
     vat_accounts_by_rate: dict[str, str] = Field(default_factory=dict)
     shipping_account: str | None = None  # default: goods' sales account (same VAT)
     gift_card_liability_account: str = "4191"
-    oss: dict[str, CountryAccounts] = Field(default_factory=dict)  # key: ISO country code
+    # Where the business is established: selects the dated VAT rate table (CGI 294, 296, 297).
+    territory: Territory = "metropole"
+    # Why 0 % lines are legitimate (franchise en base, export, intra-EU B2B, exempt categories).
+    vat_exemptions: VatExemptions = Field(default_factory=VatExemptions)
+    # How the source rounds VAT: per line (tolerance 1 cent a line) or per rate and per order.
+    vat_rounding: Literal["line", "order"] = "line"
+    oss: OssConfig = Field(default_factory=OssConfig)
     rounding_tolerance_cents_per_line: int = Field(default=1, ge=0)
     rounding_debit_account: str = "658"
     rounding_credit_account: str = "758"
     # E-commerce: orders are booked when placed, money when it moves (a card captured later, a bank
-    # transfer received days after). With this account (e.g. 411 "Clients") the day's difference
-    # between sales and money received is the change in customer receivables, booked there with a
-    # warning; without it, a difference beyond the rounding tolerance is a source error.
+    # transfer received days after). With this account (e.g. 411 "Clients") each order of the day
+    # not (fully) paid today is debited there, and money received today for an order with no line
+    # today is credited there, both traced to the named orders; whatever else differs beyond the
+    # rounding tolerance is a source error "debit ≠ credit" (never pushed to customers).
     receivables_account: str | None = None
     refunds_separate: bool = False
     refunds_account: str | None = None  # e.g. 709 when refunds_separate
@@ -162,10 +155,10 @@ class AccountingConfig(_Strict):
             "gift_card_liability_account", "rounding_debit_account", "rounding_credit_account",
             "discounts_account",
         ):
-            _check_account(getattr(self, name), f"accounting.{name}")
+            check_account(getattr(self, name), f"accounting.{name}")
         for name in ("shipping_account", "refunds_account", "receivables_account"):
             if getattr(self, name) is not None:
-                _check_account(getattr(self, name), f"accounting.{name}")
+                check_account(getattr(self, name), f"accounting.{name}")
         return self
 
 

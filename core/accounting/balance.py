@@ -1,10 +1,12 @@
 """Step 4 of the mapping: an entry's netted postings → its balanced journal lines.
 
-Debits and credits are compared in cents. A residual within
-``rounding_tolerance_cents_per_line × lines`` is the sources' rounding: it becomes a 658/758
-"Écart d'arrondi" line. Beyond it, a tenant with a ``receivables_account`` (e-commerce: sales
-paid on other days) books the difference to its customers, with a warning; for any other tenant
-the day fails as a source error "debit ≠ credit".
+First the customers' timing differences computed order by order
+(:mod:`core.accounting.receivables`, only with a ``receivables_account``): one debit line for
+the day's orders not yet paid, one credit line for money received for earlier orders, each
+naming its orders in the warnings. Then debits and credits are compared in cents. A residual
+within ``rounding_tolerance_cents_per_line × lines`` is the sources' rounding: it becomes a
+658/758 "Écart d'arrondi" line. Anything beyond it is a source error "debit ≠ credit" — never
+pushed to customers (seed 003: "crédit différent du débit" is an error the till must fix).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from core.accounting.context import MappingContext
 from core.accounting.entry import EntryInfo
 from core.accounting.failures import text_array
 from core.accounting.postings import Posting
+from core.accounting.receivables import OrderTiming, describe
 from core.frames import JOURNAL_LINE_COLUMNS
 from core.money import cents_to_text
 
@@ -28,32 +31,54 @@ class BalancedEntry:
 
     info: EntryInfo
     postings: list[Posting]
-    receivable_cents: int  # booked to customers: > 0 debited, < 0 credited, 0 when none
+    timings: list[OrderTiming]  # the orders behind the customers lines (empty when none)
+
+    @property
+    def receivable_cents(self) -> int:
+        """Booked to customers: > 0 debited, < 0 credited, 0 when none."""
+        return sum(t.amount_cents for t in self.timings)
+
+
+_RECEIVABLE_LABELS = {
+    "unpaid": "Clients — commandes du jour non encaissées",
+    "earlier": "Clients — encaissements de commandes antérieures",
+}
+
+
+def receivable_postings(account: str, timings: list[OrderTiming]) -> list[Posting]:
+    """One customers line per reason (orders unpaid today, money for earlier orders), netted."""
+    out = []
+    for reason, label in _RECEIVABLE_LABELS.items():
+        of_reason = [t for t in timings if t.reason == reason]
+        amount = sum(t.amount_cents for t in of_reason)
+        if amount:
+            count = len(of_reason)
+            out.append(Posting(account, "receivable", reason, "", "",
+                               f"{label} ({count} commande{'s' if count > 1 else ''})", True, amount))
+    return out
 
 
 def balance_entry(
     ctx: MappingContext, entry_key: str, label: str, location: str | None, postings: list[Posting],
+    timings: list[OrderTiming] | None = None,
 ) -> BalancedEntry:
-    """The entry balanced with a receivable or a rounding line, or a ``SourceDataError``."""
+    """The entry balanced with its customers lines and a rounding line, or a ``SourceDataError``."""
     acc = ctx.tenant.accounting
+    timings = [t for t in timings or [] if location is None or t.location == location]
     postings = list(postings)
+    if timings and acc.receivables_account:
+        postings += receivable_postings(acc.receivables_account, timings)
     debit = sum(p.amount for p in postings if p.amount > 0)
     credit = -sum(p.amount for p in postings if p.amount < 0)
     residual = debit - credit
     tolerance = acc.rounding_tolerance_cents_per_line * len(postings)
-    receivable = 0
-    if abs(residual) > tolerance and acc.receivables_account:
-        # Sales not paid the same day (debit the customers) or money for other days' sales (credit).
-        line_label = ("Clients — ventes non encaissées ce jour" if residual < 0
-                      else "Clients — encaissements de ventes d'autres jours")
-        postings.append(Posting(acc.receivables_account, "receivable", "", "", "", line_label, True, -residual))
-        receivable = -residual
-        debit, credit, residual = max(debit, credit), max(debit, credit), 0
     if abs(residual) > tolerance:
+        traced = (f"; after the customers' timing differences of the named orders ({describe(timings)})"
+                  if timings else "")
         raise ctx.source_error(
             f"debit ≠ credit: debits {cents_to_text(debit)}, credits {cents_to_text(credit)} "
             f"(difference {cents_to_text(residual)}, rounding tolerance {cents_to_text(tolerance)} "
-            f"= {len(postings)} lines × {acc.rounding_tolerance_cents_per_line} cent)",
+            f"= {len(postings)} lines × {acc.rounding_tolerance_cents_per_line} cent){traced}",
             record=f"entry {entry_key}", field_name="amount_cents",
             debit_cents=debit, credit_cents=credit,
         )
@@ -65,7 +90,7 @@ def balance_entry(
                                 -residual))
     total = max(debit, credit)
     info = EntryInfo(entry_key, label, location, total, total, residual, len(postings))
-    return BalancedEntry(info, postings, receivable)
+    return BalancedEntry(info, postings, timings)
 
 
 def journal_lines_frame(entries: list[BalancedEntry]) -> pd.DataFrame:

@@ -312,7 +312,8 @@ def _unknown_rate_cases(
     candidate &= np.array([r is not None for r in rates] + [False], dtype=bool)[rate_codes]
     country_codes, countries = pd.factorize(column_values(sales_lines, "country"))
     pair_codes, pairs = pd.factorize(country_codes.astype(np.int64) * (len(raw_rates) + 1) + rate_codes)
-    oss = frozenset(tenant.accounting.oss)
+    oss_config = tenant.accounting.oss
+    oss = frozenset(oss_config.accounts) if oss_config.registered else frozenset()
     problems: list[str | None] = []
     for pair in pairs:
         country_code, rate_code = divmod(int(pair), len(raw_rates) + 1)

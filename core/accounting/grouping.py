@@ -131,7 +131,7 @@ def line_groups(ctx: MappingContext, sales_lines: pd.DataFrame) -> list[LineGrou
     country_codes, countries = _codes(column_values(sales_lines, "country"))
     rate_codes, rates = _codes(column_values(sales_lines, "vat_rate"))
     pair_codes, pairs = _codes(country_codes * max(len(rates), 1) + rate_codes)
-    oss = frozenset(acc.oss)
+    oss = frozenset(acc.oss.accounts) if acc.oss.registered else frozenset()
     taxations = [
         taxation_for(ctx.tenant.country, str(countries[p // len(rates)]), str(rates[p % len(rates)]), oss,
                      ctx.on, ctx.until)

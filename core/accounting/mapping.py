@@ -51,7 +51,6 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 import pandas as pd
@@ -61,10 +60,12 @@ from core.accounting.checks import schema_failures
 from core.accounting.closure import cross_check_closure
 from core.accounting.context import MappingContext
 from core.accounting.entry import EntryInfo, MappedEntry
+from core.accounting.exemptions import check_zero_rated
 from core.accounting.failures import column_values, failure_frame
 from core.accounting.grouping import PeriodGroups, group_period
 from core.accounting.postings import UnmappedCase, entry_postings
-from core.accounting.vat_rates import format_rate_fr
+from core.accounting.receivables import describe, timing_differences
+from core.accounting.vat_amounts import check_vat_amounts
 from core.frames import (
     CLOSURE_COLUMNS,
     PAYMENT_COLUMNS,
@@ -74,7 +75,6 @@ from core.frames import (
     SalesLines,
     empty_frame,
 )
-from core.money import cents_to_text
 from core.tenants import TenantConfig
 
 
@@ -115,7 +115,10 @@ def map_period(
     _check_currency(ctx, sales_lines, "line_id")
     _check_currency(ctx, payments, "payment_id")
     groups = group_period(ctx, sales_lines, payments)
+    check_zero_rated(ctx, sales_lines)
+    check_vat_amounts(ctx, sales_lines)
     cross_check_closure(ctx, groups, closure_totals)
+    timings = timing_differences(ctx, sales_lines, payments)
 
     period_key = _period_key(period_start, period_end)
     base_key = _entry_key(tenant.slug, period_key)
@@ -138,13 +141,14 @@ def map_period(
             unmapped_methods.setdefault(name, case)
         for name, case in postings.unmapped_categories.items():
             unmapped_categories.setdefault(name, case)
-        balanced.append(balance_entry(ctx, spec.entry_key, spec.label, spec.location, postings.postings))
+        balanced.append(balance_entry(ctx, spec.entry_key, spec.label, spec.location, postings.postings,
+                                      timings))
 
     if tenant.accounting.strict:
         _refuse_unmapped(ctx, unmapped_methods, unmapped_categories)
     entries: list[EntryInfo] = [b.info for b in balanced]
     unmapped_rows = [dataclasses.asdict(c) for c in [*unmapped_methods.values(), *unmapped_categories.values()]]
-    receivables = {b.info.entry_key: b.receivable_cents for b in balanced if b.receivable_cents}
+    receivables = {b.info.entry_key: b for b in balanced if b.timings}
     return MappedEntry(
         tenant=tenant.slug,
         period_key=period_key,
@@ -247,7 +251,7 @@ def _totals_by_rate(groups: PeriodGroups) -> dict[str, dict[str, int]]:
 
 
 def _warnings(ctx: MappingContext, groups: PeriodGroups, unmapped_methods: list[str],
-              unmapped_categories: list[str], receivables: dict[str, int]) -> list[str]:
+              unmapped_categories: list[str], receivables: dict[str, BalancedEntry]) -> list[str]:
     """Facts the accountant should see, which do not stop the posting."""
     acc = ctx.tenant.accounting
     out = []
@@ -257,28 +261,15 @@ def _warnings(ctx: MappingContext, groups: PeriodGroups, unmapped_methods: list[
     if unmapped_categories:
         names = ", ".join(repr(c) for c in unmapped_categories)
         out.append(f"categories not mapped, booked by VAT rate: {names}")
-    for entry_key, amount in sorted(receivables.items()):
-        side = "debited" if amount > 0 else "credited"
-        out.append(f"{entry_key}: sales and money received differ by {cents_to_text(abs(amount))}, "
-                   f"{side} to customers ({acc.receivables_account})")
-    # VAT per rate should be the rate applied to the net, within a cent per line.
-    per_rate: dict[tuple[str, str, bool], list[int]] = {}
-    for g in groups.lines:
-        tax = g.taxation
-        if tax is None:
-            continue
-        t = per_rate.setdefault((tax.country, tax.rate, tax.oss), [0, 0, 0])
-        t[0] += g.net_cents
-        t[1] += g.vat_cents
-        t[2] += g.count
-    for (country, rate, oss), (net, vat, count) in sorted(per_rate.items()):
-        expected = int((Decimal(net) * Decimal(rate) / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-        if abs(expected - vat) > count:
-            where = f" ({country})" if oss else ""
-            out.append(
-                f"VAT at {format_rate_fr(rate)}{where} is {cents_to_text(vat)} but {format_rate_fr(rate)} "
-                f"of the net {cents_to_text(net)} is {cents_to_text(expected)}"
-            )
+    for entry_key, entry in sorted(receivables.items()):
+        unpaid = [t for t in entry.timings if t.reason == "unpaid"]
+        earlier = [t for t in entry.timings if t.reason == "earlier"]
+        if unpaid:
+            out.append(f"{entry_key}: orders not paid today, debited to customers ({acc.receivables_account}): "
+                       f"{describe(unpaid)}")
+        if earlier:
+            out.append(f"{entry_key}: money received today for orders of earlier days, credited to customers "
+                       f"({acc.receivables_account}): {describe(earlier)}")
     return out
 
 

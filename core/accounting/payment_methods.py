@@ -24,8 +24,10 @@ Default accounts (PCG, some by common practice, see ``reference/accounting-fr.md
 - chèques-vacances (ANCV) → 51122, a sub-account of 5112 "Chèques-vacances à encaisser"
 - gift card / carte cadeau → 4191 Clients – avances et acomptes reçus (redeeming a gift card
   settles the liability booked when it was sold)
-- virement / transfer → 580 Virements internes (DESIGN says 58, the PCG class; a ledger
-  account needs at least 3 characters in the tenant config and in Pennylane)
+- virement / transfer from a customer → 512 Banques (the money lands on the bank account; class 58
+  "Virements internes" is for the company's own transfers between its accounts, never a
+  customer's payment). A tenant that books transfers against the customer instead maps the name
+  to its receivables account (e.g. ``Virement: "411000"``).
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ CHEQUE_ACCOUNT = "5112"
 MEAL_VOUCHER_ACCOUNT = "51121"
 HOLIDAY_VOUCHER_ACCOUNT = "51122"
 GIFT_CARD_ACCOUNT = "4191"
-TRANSFER_ACCOUNT = "580"
+TRANSFER_ACCOUNT = "512"
 
 # (family, account, phrases). A phrase matches whole words of the normalised name, so "cb"
 # matches "CB Visa" but not "CBD". First matching rule wins.

@@ -144,14 +144,14 @@ def sales_postings(ctx: MappingContext, groups: list[LineGroup],
 
 def oss_accounts(ctx: MappingContext, country: str, rate: str, line: LineGroup) -> tuple[str, str]:
     """Sales and VAT accounts of an OSS distance sale (the rate's override, else the country's)."""
-    accounts = ctx.tenant.accounting.oss[country]
+    accounts = ctx.tenant.accounting.oss.accounts[country]
     override = {canonical_rate(k): v for k, v in accounts.by_rate.items()}.get(rate, {})
     sales = override.get("sales_account", accounts.sales_account)
     vat = override.get("vat_account", accounts.vat_account)
     for name, value in (("sales_account", sales), ("vat_account", vat)):
         if not ACCOUNT_RE.match(str(value)):
             raise ctx.mapping_error(
-                f"accounting.oss[{country!r}].by_rate[{rate!r}].{name} {value!r} is not a ledger account",
+                f"accounting.oss.accounts[{country!r}].by_rate[{rate!r}].{name} {value!r} is not a ledger account",
                 record=f"order {line.order_id} line {line.line_id}", field_name="country",
             )
     return sales, vat

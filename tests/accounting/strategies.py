@@ -20,6 +20,10 @@ from resources.tenants import TenantConfig
 DAY = date(2026, 11, 21)
 NEXT_DAY = date(2026, 11, 22)
 FR_RATES = ("0", "2.1", "5.5", "10", "20")
+# Generated 0 % lines are of this category, which ``EXEMPTIONS`` declares exempt (the tenant
+# must say why a line carries no VAT).
+EXEMPT_CATEGORY = "Formation"
+EXEMPTIONS = {"categories": {EXEMPT_CATEGORY: "CGI art. 261-4-4° a (formation professionnelle continue)"}}
 METHODS = (
     "Espèces", "CB", "Carte bancaire", "Ticket Restaurant", "Swile", "Chèque", "Carte cadeau",
     "Virement", "Lydia", "Paygreen",
@@ -106,6 +110,8 @@ def _order(draw, index: int, locations: tuple[str, ...], methods: tuple[str, ...
             net = draw(st.integers(1, 50000))
             kind = draw(_line_kinds)
             category = draw(st.sampled_from(("", "Boissons", "Plats", "Desserts")))
+            if rate == "0":  # a 0 % line only under a declared exemption: see EXEMPT_CATEGORY
+                category = EXEMPT_CATEGORY
             lines.append(sale(order_id, str(n + 1), net, rate, vat_of(net, rate), kind=kind,
                               category=category, location=location))
         if not refund and draw(st.booleans()):  # a discount, never more than the first line
@@ -154,6 +160,7 @@ def consistent_days(
 
 
 accounting_options = st.fixed_dictionaries({
+    "vat_exemptions": st.just(EXEMPTIONS),
     "sales_by": st.sampled_from(("vat_rate", "category")),
     "refunds_separate": st.booleans(),
     "discounts_separate": st.booleans(),

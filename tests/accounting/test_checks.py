@@ -41,7 +41,7 @@ def test_unbalanced_and_malformed_lines_are_named():
 
 
 def test_vat_rates_known_lists_every_bad_line():
-    t = tenant(accounting={"oss": {"DE": {"sales_account": "7071", "vat_account": "445711"}}})
+    t = tenant(accounting={"oss": {"registered": True, "accounts": {"DE": {"sales_account": "7071", "vat_account": "445711"}}}})
     lines = sales_frame([
         sale("A1", "1", 1000, "20", 200),
         sale("A1", "2", 1000, "19.6", 196),

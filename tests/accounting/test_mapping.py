@@ -254,10 +254,10 @@ def test_category_mode_discount_nets_into_sales_when_not_separate():
 def oss_tenant():
     return tenant("thes-du-monde", "Thés du Monde", frequency="monthly", accounting={
         "sales_by": "category",
-        "oss": {
+        "oss": {"registered": True, "accounts": {
             "DE": {"sales_account": "7071", "vat_account": "445711", "by_rate": {"7": {"sales_account": "70711"}}},
             "IT": {"sales_account": "7072", "vat_account": "445712"},
-        },
+        }},
         "sales_accounts_by_category": {"Thés": "707"},
     })
 
@@ -282,7 +282,7 @@ def test_oss_month_to_germany_and_italy():
     assert ledger(entry) == [
         ("5115", "Encaissements CB", 2255, 0),
         ("5115", "Encaissements Stripe", 6305, 0),
-        ("580", "Encaissements Virement", 3540, 0),
+        ("512", "Encaissements Virement", 3540, 0),
         ("7071", "Ventes DE TVA 19 %", 0, 3000),
         ("70711", "Ventes DE TVA 7 %", 0, 2000),
         ("707", "Ventes Thés TVA 5,5 %", 0, 1000),
@@ -353,47 +353,3 @@ def test_same_day_end_means_that_one_day_and_metadata_is_plain_json():
     assert meta["total_debit_cents"] == 7800
     assert meta["totals_by_method"] == {"CB": 4800, "Espèces": 3000}
     assert meta["totals_by_rate"] == {"20": {"net_cents": 6500, "vat_cents": 1300, "gross_cents": 7800}}
-
-
-def ecommerce_day_paid_on_other_days():
-    """W1 (60.00) placed today, its card captured tomorrow; W0 (24.00, placed yesterday) paid today
-    by bank transfer: the day's money (24.00) differs from its sales (60.00) by 36.00."""
-    lines = sales_frame([sale("W1", "1", 5000, "20", 1000, category="Textile")])
-    payments = payments_frame([pay("W0", "W0-1", "Virement", 2400)])
-    return lines, payments
-
-
-def test_ecommerce_sales_and_money_of_other_days_go_to_customer_receivables():
-    t = tenant("boutique", "La Boutique", accounting={"receivables_account": "411000"})
-    lines, payments = ecommerce_day_paid_on_other_days()
-    entry = map_period(t, DAY, NEXT_DAY, lines, payments)
-    assert ledger(entry) == [
-        ("580", "Encaissements Virement", 2400, 0),
-        ("707", "Ventes TVA 20 %", 0, 5000),
-        ("44571", "TVA collectée 20 %", 0, 1000),
-        ("411000", "Clients — ventes non encaissées ce jour", 3600, 0),
-    ]
-    assert entry.total_debit_cents == entry.total_credit_cents == 6000
-    assert entry.rounding_cents == 0
-    assert entry.warnings == [
-        "boutique-2026-11-21: sales and money received differ by 36.00 €, debited to customers (411000)"]
-    assert check_balanced(entry.lines).passed
-
-
-def test_an_entry_with_a_receivables_line_keeps_the_days_sales_label():
-    """The customers line has its own label; the entry posted to Pennylane is still the day's sales."""
-    t = tenant("boutique", "La Boutique", accounting={"receivables_account": "411000"})
-    lines, payments = ecommerce_day_paid_on_other_days()
-    entry = map_period(t, DAY, NEXT_DAY, lines, payments)
-    assert [(e.entry_key, e.label) for e in entry.entries] == [
-        ("boutique-2026-11-21", "Ventes 2026-11-21 — La Boutique")]
-
-
-def test_without_a_receivables_account_the_same_day_is_a_source_error():
-    import pytest
-
-    from core.errors import SourceDataError
-
-    lines, payments = ecommerce_day_paid_on_other_days()
-    with pytest.raises(SourceDataError, match=r"debit ≠ credit: debits 24\.00 €, credits 60\.00 €"):
-        map_period(tenant("boutique", "La Boutique"), DAY, NEXT_DAY, lines, payments)

@@ -46,7 +46,7 @@ def test_rate_not_in_force_on_that_day():
 
 def test_oss_rate_that_does_not_exist_in_the_destination_country():
     t = tenant("thes-du-monde", "Thés du Monde", frequency="monthly",
-               accounting={"oss": {"DE": {"sales_account": "7071", "vat_account": "445711"}}})
+               accounting={"oss": {"registered": True, "accounts": {"DE": {"sales_account": "7071", "vat_account": "445711"}}}})
     lines, payments = one_sale("20", 200, country="DE")
     with pytest.raises(SourceDataError) as err:
         map_period(t, date(2026, 10, 1), date(2026, 11, 1), lines, payments)

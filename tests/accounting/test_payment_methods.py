@@ -21,7 +21,7 @@ from core.tenants import AccountingConfig
         ("Up Déjeuner", "51121"), ("Chèque Déjeuner", "51121"), ("CONECS", "51121"), ("TR", "51121"),
         ("Chèques-Vacances ANCV", "51122"),
         ("Carte cadeau", "4191"), ("Gift card", "4191"), ("Chèque cadeau", "4191"),
-        ("Virement", "580"), ("Bank transfer", "580"),
+        ("Virement", "512"), ("Bank transfer", "512"),
     ],
 )
 def test_recognised_defaults(name, account):

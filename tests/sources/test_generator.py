@@ -173,5 +173,6 @@ def test_expected_frames_row_matches_the_simulated_line():
         "product_id": line.product_id, "sku": line.sku, "category": line.category,
         "quantity": float(line.quantity), "net_cents": net, "vat_rate": line.vat_rate, "vat_cents": vat,
         "gross_cents": line.gross_cents, "country": "FR", "is_refund": False, "currency": "EUR",
+        "buyer_vat_id": "",
     }
     assert expected_frames(day, without=("sku",)).sales_lines.sku.eq("").all()

@@ -92,11 +92,11 @@ def test_documented_example_sale_parses_with_its_untaxed_service_charge():
         {"order_id": "A65315.17", "line_id": "S65315.33", "location": "45454565682155", "kind": "item",
          "product_id": "", "sku": "52", "category": "Food", "quantity": 1.0, "net_cents": 833,
          "vat_rate": "20", "vat_cents": 167, "gross_cents": 1000, "country": "FR", "is_refund": False,
-         "currency": "GBP"},
+         "currency": "GBP", "buyer_vat_id": ""},
         {"order_id": "A65315.17", "line_id": "S65315.33-service", "location": "45454565682155",
          "kind": "service_charge", "product_id": "", "sku": "", "category": "Food", "quantity": 1.0,
          "net_cents": 100, "vat_rate": "0", "vat_cents": 0, "gross_cents": 100, "country": "FR",
-         "is_refund": False, "currency": "GBP"},
+         "is_refund": False, "currency": "GBP", "buyer_vat_id": ""},
     ]
     assert day.payments.to_dict("records") == [
         {"order_id": "A65315.17", "payment_id": "bc7i2X_CTkeg8qlec66wmg==", "location": "45454565682155",

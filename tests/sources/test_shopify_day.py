@@ -133,7 +133,7 @@ def line(order_id, line_id, kind, product_id, sku, category, qty, net, rate, vat
     return {"order_id": order_id, "line_id": line_id, "location": "", "kind": kind,
             "product_id": product_id, "sku": sku, "category": category, "quantity": qty,
             "net_cents": net, "vat_rate": rate, "vat_cents": vat, "gross_cents": gross, "country": "FR",
-            "is_refund": refund, "currency": "EUR"}
+            "is_refund": refund, "currency": "EUR", "buyer_vat_id": ""}
 
 
 EXPECTED_LINES = [
