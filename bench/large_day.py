@@ -97,7 +97,7 @@ def build_large_day(n_lines: int, *, seed: int = 0, day: date = DAY, profile: st
         "product_id": np.char.add("P-", skus[product]), "sku": skus[product],
         "category": categories[product], "quantity": (sign * qty).astype("float64"),
         "net_cents": net, "vat_rate": rates[product], "vat_cents": vat, "gross_cents": gross,
-        "country": "FR", "is_refund": is_refund_line, "currency": "EUR",
+        "country": "FR", "is_refund": is_refund_line, "currency": "EUR", "buyer_vat_id": "",
     })
     lines = lines.astype(SALES_LINE_COLUMNS)
 
