@@ -35,7 +35,8 @@ def test_the_dtype_dicts_are_the_models_columns():
                                   "kind": "string", "product_id": "string", "sku": "string",
                                   "category": "string", "quantity": "float64", "net_cents": "int64",
                                   "vat_rate": "string", "vat_cents": "int64", "gross_cents": "int64",
-                                  "country": "string", "is_refund": "bool", "currency": "string"}
+                                  "country": "string", "is_refund": "bool", "currency": "string",
+                                  "buyer_vat_id": "string"}
     for columns, model in ((PAYMENT_COLUMNS, Payments), (CLOSURE_COLUMNS, ClosureTotals),
                            (JOURNAL_LINE_COLUMNS, JournalLines)):
         assert list(columns) == list(model.to_schema().columns)
