@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 from typing import Literal
 
+import dagster as dg
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.errors import MappingError
@@ -61,3 +62,10 @@ def secret(env_name: str, *, tenant: str | None = None, what: str = "credential"
     if not value:
         raise MappingError(f"{what}: environment variable {env_name} is not set", tenant=tenant)
     return value
+
+
+def resolved(value: str) -> str:
+    """A resource field's value: an ``EnvVar`` is resolved from the environment. Dagster does it
+    when it builds a run's resources; code that uses a resource object directly (the CLI's
+    in-process runs, the demo) gets the variable's *name* otherwise."""
+    return (value.get_value() or "") if isinstance(value, dg.EnvVar) else value

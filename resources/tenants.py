@@ -14,7 +14,7 @@ import yaml
 from pydantic import ValidationError
 
 from core import tenants as core_tenants
-from resources.settings import Settings
+from resources.settings import Settings, resolved
 from resources.sources.common import validation_errors
 from resources.sources.settings import VendorSourceConfig
 
@@ -76,7 +76,8 @@ class TenantRegistryResource(dg.ConfigurableResource):
     directory: str = ""
 
     def path(self) -> Path:
-        return Path(self.directory) if self.directory else tenants_dir()
+        directory = resolved(self.directory)
+        return Path(directory) if directory else tenants_dir()
 
     def all(self) -> dict[str, TenantConfig]:
         return load_registry(self.path())

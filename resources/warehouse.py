@@ -27,7 +27,7 @@ from core.frames import ClosureTotals, JournalLines, Payments, SalesLines, colum
 from core.statuses import DayStatus
 from resources.frame_columns import sql_columns
 from resources.migrations import Upgrade, upgrade_engine
-from resources.settings import Settings
+from resources.settings import Settings, resolved
 from resources.warehouse_bulk import insert_frame, lock_partition, read_frame, upsert
 from resources.warehouse_errors import classify_errors
 
@@ -213,7 +213,7 @@ class WarehouseResource(dg.ConfigurableResource):
 
     def get(self) -> Warehouse:
         if self._wh is None:
-            self._wh = warehouse_for(self.url or default_url())
+            self._wh = warehouse_for(resolved(self.url) or default_url())
         return self._wh
 
 
