@@ -8,6 +8,7 @@ a ``Link`` header, a hint telling the user what to fix per error class, and its 
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 import time
@@ -17,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from core.errors import SyncError, TransientError
+from core.errors import SourceDataError, SyncError, TransientError
 from resources.http.limiter import SlidingWindowLimiter
 from resources.http.retry import RetryPolicy, send_with_retries
 from resources.http.status import (
@@ -144,19 +145,55 @@ class VendorClient:
 
     def get_json(self, url: str, params: Any = None, *, exact: bool = False, **kwargs: Any) -> Any:
         """GET and decode; ``exact``: JSON numbers with a fraction come back as ``Decimal``."""
-        response = self.get(url, params, **kwargs)
-        return json_of(response, exact=exact)
+        return self.decoded(lambda: self.get(url, params, **kwargs), kwargs.get("what") or f"{self.vendor} GET {url}",
+                            exact=exact)[1]
 
-    def link_pages(self, url: str, params: Any = None, **kwargs: Any) -> Iterator[httpx.Response]:
-        """Every page of a list paged by ``Link: <…>; rel="next"`` (RFC 8288). ``params`` go on
-        the first request only: the next link carries the cursor and whatever must follow it."""
+    def decoded(self, fetch: Callable[[], httpx.Response], what: str, *, exact: bool = False
+                ) -> tuple[httpx.Response, Any]:
+        """``fetch()`` and its JSON body. A success answered with a body that is not JSON (an HTML
+        maintenance page, a body cut short) is *transient*: fetched again with the read backoff,
+        then a *source* error naming the request (``record``) and the body (``field``)."""
+        for attempt in range(1, self.policy.max_attempts + 1):
+            response = fetch()
+            try:
+                return response, json_of(response, exact=exact)
+            except ValueError:
+                why = _not_json(response)
+                if attempt == self.policy.max_attempts:
+                    raise SourceDataError(f"{what}: HTTP {response.status_code} {why}, still after "
+                                          f"{attempt} attempts", tenant=self.tenant, record=what,
+                                          field_name="(response body)") from None
+                delay = min(self.policy.max_delay, self.policy.base_delay * 2 ** (attempt - 1))
+                self.retries.append(f"{what}: {why}, retrying in {delay:.2f}s")
+                self._sleep(delay)
+        raise AssertionError("unreachable: the loop returns or raises")
+
+    def link_pages(self, url: str, params: Any = None, **kwargs: Any) -> Iterator[Any]:
+        """The decoded body of every page of a list paged by ``Link: <…>; rel="next"`` (RFC 8288).
+        ``params`` go on the first request only: the next link carries the cursor and whatever must
+        follow it. A next link to another scheme, host or port than the base URL is a *source*
+        error and is never requested: the credentials would go with it."""
         next_url: str | None = url
         while next_url:
-            response = self.get(next_url, params, **kwargs)
-            yield response
+            response, body = self.decoded(functools.partial(self.get, next_url, params, **kwargs),
+                                          kwargs.get("what") or f"{self.vendor} GET {next_url}")
+            yield body
             link = response.links.get("next", {}).get("url")
             next_url = str(response.request.url.join(link)) if link else None
+            if next_url is not None:
+                self.check_same_origin(next_url, what=f"{self.describe(response.request)}: Link rel=\"next\"")
             params = None
+
+    def check_same_origin(self, url: str, *, what: str) -> None:
+        """``url`` must be on the base URL's scheme, host and port (a vendor's paging link, a
+        redirect): anywhere else is a *source* error, raised before anything is sent there."""
+        target, base = httpx.URL(url), self.http.base_url
+        if (target.scheme, target.host, target.port) != (base.scheme, base.host, base.port):
+            raise SourceDataError(
+                f"{what} points to {target.scheme}://{target.host}"
+                f"{f':{target.port}' if target.port else ''}, not the configured {base.scheme}://{base.host}"
+                f"{f':{base.port}' if base.port else ''}; not followed (the credentials would be sent there)",
+                tenant=self.tenant, record=what, field_name="Link")
 
     # ------------------------------------------------------------------- errors
     def describe(self, request: httpx.Request) -> str:
@@ -210,6 +247,12 @@ def json_of(response: httpx.Response, *, exact: bool = False) -> Any:
     if exact:
         return json.loads(response.content, parse_float=Decimal)
     return response.json()
+
+
+def _not_json(response: httpx.Response) -> str:
+    """Why a success body is not JSON, in a few words (never the body itself: it may echo secrets)."""
+    kind = response.headers.get("content-type", "no content type").split(";")[0]
+    return f"with a body that is not JSON ({kind}, {len(response.content)} bytes)"
 
 
 def _body(response: httpx.Response) -> dict[str, Any]:

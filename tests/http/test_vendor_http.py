@@ -11,6 +11,7 @@ from core.errors import MappingError, SourceDataError, SyncError, TransientError
 from resources.http import (
     STATUS_CLASSES,
     AmbiguousRequestError,
+    HeaderToken,
     RetryPolicy,
     Token,
     TokenAuth,
@@ -169,8 +170,7 @@ def test_link_paging_follows_rel_next_absolute_or_relative_and_sends_filters_onc
 
     seen: list[httpx.Request] = []
     c, _ = client(lambda r: seen.append(r) or handler(r))
-    items = [o for response in c.link_pages("/orders.json", {"status": "any", "limit": 2})
-             for o in response.json()["orders"]]
+    items = [o for body in c.link_pages("/orders.json", {"status": "any", "limit": 2}) for o in body["orders"]]
     assert items == ["1a", "1b", "2a", "2b", "3a", "3b"]
     assert [dict(r.url.params) for r in seen] == [
         {"status": "any", "limit": "2"}, {"page_info": "2", "limit": "2"}, {"page_info": "3", "limit": "2"}]
@@ -233,3 +233,54 @@ def test_a_read_only_post_is_retried_like_a_get():
     c, _ = client(api)
     assert c.request("POST", "/v2/orders/search", json={}, idempotent=True).json() == {"orders": []}
     assert len(api.requests) == 2
+
+
+# --------------------------------------------------------------------------- hostile answers
+
+
+@pytest.mark.parametrize("link", [
+    "<https://evil.example/orders.json?page_info=2>; rel=\"next\"",
+    "<http://api.acme.test/orders.json?page_info=2>; rel=\"next\"",  # https → http: the token in clear
+    "<https://api.acme.test:8443/orders.json?page_info=2>; rel=\"next\"",
+    "<//evil.example/orders.json?page_info=2>; rel=\"next\"",  # scheme-relative
+])
+def test_a_next_link_off_the_configured_host_is_a_source_error_and_the_token_never_goes_there(link):
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={"orders": ["1a"]}, headers={"link": link})
+
+    c = VendorClient("Acme", "https://api.acme.test", tenant="boutique", policy=POLICY,
+                     auth=HeaderToken("shpat_SECRET", header="X-Shopify-Access-Token", scheme=None),
+                     transport=httpx.MockTransport(handler), sleep=lambda s: None)
+    pages = c.link_pages("/orders.json", {"limit": 1})
+    assert next(pages) == {"orders": ["1a"]}
+    with pytest.raises(SourceDataError) as err:
+        next(pages)
+    assert err.value.field_name == "Link"
+    assert "not the configured https://api.acme.test" in str(err.value)
+    assert [r.url.host for r in seen] == ["api.acme.test"]  # one request, to the configured host only
+
+
+@pytest.mark.parametrize("body, content_type", [
+    (b"<html><body>Maintenance</body></html>", "text/html"),
+    (b'{"orders": [{"id": 1, "total', "application/json"),  # cut short
+])
+def test_a_200_whose_body_is_not_json_is_retried_then_a_source_error_naming_the_request(body, content_type):
+    api = Api(httpx.Response(200, content=body, headers={"content-type": content_type}))
+    c, slept = client(api)
+    with pytest.raises(SourceDataError) as err:
+        c.get_json("/orders")
+    assert len(api.requests) == POLICY.max_attempts and len(slept) == POLICY.max_attempts - 1
+    assert err.value.record == "Acme GET /orders" and err.value.field_name == "(response body)"
+    assert f"with a body that is not JSON ({content_type}, {len(body)} bytes)" in str(err.value)
+    assert b"Maintenance" not in str(err.value).encode()  # the body itself is never echoed
+
+
+def test_a_200_not_json_once_then_json_is_read_after_one_retry():
+    api = Api(httpx.Response(200, content=b"<html>", headers={"content-type": "text/html"}),
+              httpx.Response(200, json={"ok": True}))
+    c, _ = client(api)
+    assert c.get_json("/orders") == {"ok": True}
+    assert c.retries == ["Acme GET /orders: with a body that is not JSON (text/html, 6 bytes), retrying in 0.01s"]

@@ -24,8 +24,8 @@ class HiboutikClient(VendorApi):
 
 
     def _items(self, path: str) -> Iterator[dict]:
-        for response in self.api.link_pages(path):
-            yield from response.json() or []
+        for body in self.api.link_pages(path):
+            yield from body or []
 
     def closed_sales(self, store_id: str, day: date) -> list[dict]:
         return list(self._items(f"/closed_sales/{store_id}/{day:%Y}/{day:%m}/{day:%d}"))

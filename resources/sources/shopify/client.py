@@ -75,8 +75,8 @@ class ShopifyClient(VendorApi):
     def paginate(self, resource: str, params: dict) -> Iterator[dict]:
         """Every item of ``{resource}.json``, following ``Link`` rel="next" (page_info cursors:
         the next URL carries page_info and limit; filters must not be repeated)."""
-        for response in self.api.link_pages(f"{resource}.json", {**params, "limit": self.page_limit}):
-            yield from response.json().get(resource, [])
+        for body in self.api.link_pages(f"{resource}.json", {**params, "limit": self.page_limit}):
+            yield from body.get(resource, [])
 
     def shop(self) -> dict:
         return self.api.get_json("shop.json")["shop"]

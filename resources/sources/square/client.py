@@ -42,7 +42,9 @@ class SquareClient(VendorApi):
 
 
     def _call(self, method: str, path: str, what: str, **kwargs: Any) -> dict:
-        return self.api.request(method, path, what=f"Square {what}", idempotent=True, **kwargs).json()
+        label = f"Square {what}"
+        return self.api.decoded(lambda: self.api.request(method, path, what=label, idempotent=True, **kwargs),
+                                label)[1]
 
     def list_locations(self) -> list[dict]:
         return self._call("GET", "/v2/locations", "ListLocations").get("locations") or []

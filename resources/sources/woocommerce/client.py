@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -40,8 +41,9 @@ class WooCommerceClient(VendorApi):
         """Every item, page by page, until ``X-WP-TotalPages`` (documented as always sent)."""
         page = 1
         while True:
-            response = self.api.get(path, {**params, "per_page": self.per_page, "page": page})
-            yield from response.json()
+            query = {**params, "per_page": self.per_page, "page": page}
+            response, body = self.api.decoded(functools.partial(self.api.get, path, query), f"WooCommerce GET {path}")
+            yield from body
             total_pages = int(response.headers.get("x-wp-totalpages", "1") or 1)
             if page >= total_pages:
                 return
