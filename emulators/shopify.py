@@ -295,14 +295,32 @@ def _shipping_refund(adj_id: int, order_id: int, refund_id: int, gross: int, vat
     }
 
 
+def _order_taxes(line_items: list[dict], shipping_lines: list[dict], currency: str, *,
+                 order_level_only: bool) -> dict:
+    """An order's own tax fields: ``tax_lines`` summing its lines' taxes per rate (Shopify's order
+    ``tax_lines`` are that aggregation) and ``total_tax``. With ``order_level_only`` the lines lose
+    their ``tax_lines``, as on orders created by apps or imports that give tax only on the order."""
+    per_rate: dict[float, int] = {}
+    for line in [*line_items, *shipping_lines]:
+        for tl in line["tax_lines"]:
+            per_rate[tl["rate"]] = per_rate.get(tl["rate"], 0) + int(Decimal(tl["price"]) * 100)
+        if order_level_only:
+            line["tax_lines"] = []
+    total = sum(per_rate.values())
+    return {"tax_lines": [{"title": "TVA", "rate": rate, "price": _amount(cents),
+                           "price_set": _money_set(cents, currency)} for rate, cents in sorted(per_rate.items())],
+            "total_tax": _amount(total), "total_tax_set": _money_set(total, currency)}
+
+
 def state_from_simday(simday: Any, *, timezone: str = "Europe/Paris", currency: str = "EUR",
-                      state: ShopifyState | None = None) -> ShopifyState:
+                      state: ShopifyState | None = None, order_level_tax: bool = False) -> ShopifyState:
     """Shopify orders / tender transactions / products for a generator ``SimDay`` (taxes included).
 
     Refund orders (``is_refund``) become a refund on their original order (``refund_of``), processed
     at their ``closed_at``; everything else is an order processed at ``closed_at``. Lines of kind
     ``shipping`` go where Shopify puts them: ``shipping_lines`` (with their own ``tax_lines``) on a
-    sale, a ``shipping_refund`` order adjustment on a refund.
+    sale, a ``shipping_refund`` order adjustment on a refund. Orders carry their ``tax_lines`` and
+    ``total_tax``; with ``order_level_tax`` only the order does (see :func:`_order_taxes`).
     """
     state = state or ShopifyState()
     state.shop["iana_timezone"] = timezone
@@ -368,6 +386,7 @@ def state_from_simday(simday: Any, *, timezone: str = "Europe/Paris", currency: 
             "financial_status": "paid", "location_id": None, "source_name": "web",
             "total_tip_received": _amount(tip), "line_items": line_items, "shipping_lines": shipping_lines,
             "shipping_address": {"country_code": getattr(sim, "country", None) or "FR"}, "refunds": [],
+            **_order_taxes(line_items, shipping_lines, currency, order_level_only=order_level_tax),
         }
         state.orders.append(order)
         by_id[str(oid)] = order

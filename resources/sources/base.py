@@ -19,7 +19,7 @@ from core.frames import SourceDay
 from core.periods import SalesPeriod
 from core.tenants import TenantConfig
 from resources.http import VendorApi
-from resources.sources.common import day_errors
+from resources.sources.common import day_errors, refuse_french_day_without_vat
 
 __all__ = ["ApiSource", "SalesPeriod", "SalesSource", "SourceDay"]
 
@@ -45,7 +45,10 @@ class ApiSource(ABC):
 
     def fetch(self, period: SalesPeriod) -> SourceDay:
         with day_errors(self.tenant.slug, period.key):
-            return self.read(period)
+            day = self.read(period)
+            if day.complete:
+                refuse_french_day_without_vat(day, self.tenant)
+            return day
 
     @abstractmethod
     def read(self, period: SalesPeriod) -> SourceDay:

@@ -111,6 +111,27 @@ def merge_days(days: Iterable[SourceDay], *, origin: str = "") -> SourceDay:
     )
 
 
+# Line kinds that are French taxable supplies when sold (a gift card sold is not: multi-purpose
+# vouchers carry VAT at redemption).
+TAXABLE_KINDS = ("item", "shipping", "fee", "service_charge")
+
+
+def refuse_french_day_without_vat(day: SourceDay, tenant: TenantConfig) -> None:
+    """A French tenant's day with sales and not one cent of VAT is a source error: a source that
+    lost its taxes (given at order level, a renamed field) would otherwise post revenue without
+    VAT, every check green."""
+    if tenant.country != "FR" or not len(day.sales_lines):
+        return
+    lines = day.sales_lines
+    sold = lines[lines["kind"].isin(TAXABLE_KINDS) & ~lines["is_refund"]]
+    takings = int(sold["gross_cents"].sum())
+    if takings > 0 and not (lines["vat_cents"] != 0).any():
+        raise SourceDataError(
+            f"{len(sold)} sales lines worth {takings} cents carry no VAT at all on a French day: the source "
+            "gave no tax (order-level taxes not read, tax fields missing?); nothing is posted",
+            tenant=tenant.slug, record=f"{sold['order_id'].nunique()} orders", field_name="vat_cents")
+
+
 def vat_of_gross(gross_cents: int, rate: str) -> int:
     """VAT included in a gross amount at ``rate`` percent, in cents, rounded half away from zero
     (so a refund's VAT is exactly the opposite of the sale's)."""

@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from core.frames import PAYMENT_COLUMNS, SALES_LINE_COLUMNS, SourceDay, make_frame, normalize_rate
-from resources.sources.common import DayContext, prorate, vat_of_gross
+from resources.sources.common import DayContext, allocate, prorate, vat_of_gross
 
 # Orders whose money never moved: not sales.
 SKIPPED_FINANCIAL_STATUSES = frozenset({"voided", "expired"})
@@ -121,44 +121,103 @@ def _priced_lines(
     return rows
 
 
+def _order_level_rate(order: dict, ctx: DayContext, record: str) -> str:
+    """The one rate of an order whose taxes are given only at order level (``tax_lines`` on the
+    order, none on its lines): several rates cannot be told apart line by line, so they fail."""
+    rates = set()
+    for i, tl in enumerate(order.get("tax_lines") or []):
+        rate = ctx.parsed(lambda v: normalize_rate(v, fraction=True), tl.get("rate"), record, f"tax_lines[{i}].rate")
+        if rate != "0":
+            rates.add(rate)
+    if len(rates) != 1:
+        raise ctx.error(
+            f"taxes are given only at order level, at {len(rates)} rates ({', '.join(sorted(rates)) or 'none'}), "
+            "and the lines carry none: which line bears which rate cannot be known", record, "tax_lines")
+    return rates.pop()
+
+
+def _allocate_order_tax(order: dict, specs: list[dict], ctx: DayContext, record: str) -> None:
+    """Spread an order-level tax over its lines, in place.
+
+    Shopify computes tax per line (and per shipping line when the shop taxes shipping); an order
+    whose ``tax_lines`` are on the order only has lost that split. It is rebuilt at the order's one
+    rate: the lines that bear tax are the taxable items (``taxable`` not false, gift cards never),
+    with the shipping lines when the tax computed on them at that rate is what the order says,
+    without them otherwise; the order's tax is then split over those lines in proportion to their
+    amounts (largest remainder, exact to the cent). A tax that matches neither set, within one
+    cent per line, is a source error: it cannot be allocated honestly."""
+    rate = _order_level_rate(order, ctx, record)
+    total = sum(_money(t, "price", ctx, record) for t in order.get("tax_lines") or [])
+    inc = bool(order.get("taxes_included"))
+    items = [s for s in specs if s["kind"] == "item" and s["taxable"]]
+    tried = []
+    for chosen in (items + [s for s in specs if s["kind"] == "shipping"], items):
+        computed = sum(_vat_part(s["amount"], rate, inc) for s in chosen)
+        tried.append(computed)
+        if chosen and abs(computed - total) <= len(chosen):
+            for s, part in zip(chosen, allocate(total, [abs(s["amount"]) for s in chosen]), strict=True):
+                s["vat"], s["rate"] = part, rate
+            return
+    raise ctx.error(
+        f"order-level tax {total} cents at {rate} % matches neither its taxable lines with shipping "
+        f"({tried[0]} cents) nor without ({tried[1]} cents)", record, "tax_lines")
+
+
+def _check_total_tax(order: dict, rows: list[dict], ctx: DayContext, record: str) -> None:
+    """The VAT read from the lines must be the order's own ``total_tax`` (when it gives one)."""
+    if order.get("total_tax_set") is None and order.get("total_tax") in (None, ""):
+        return
+    expected = _money(order, "total_tax", ctx, record)
+    got = sum(r["vat_cents"] for r in rows)
+    if got != expected:
+        raise ctx.error(f"the VAT of the order's lines is {got} cents, its total_tax {expected} cents",
+                        record, "total_tax")
+
+
 def parse_order_sales(order: dict, ctx: DayContext, categories: dict[str, str], default_country: str) -> list[dict]:
-    """Sales lines of one order (items, gift cards sold, shipping; discounts as their own lines)."""
+    """Sales lines of one order (items, gift cards sold, shipping; discounts as their own lines),
+    their VAT checked against the order's ``total_tax``; taxes given only at order level are
+    spread over the lines (:func:`_allocate_order_tax`)."""
     oid = str(order.get("id"))
     record = f"order {order.get('name') or oid}"
     country = _country(order, default_country)
-    rows: list[dict] = []
+    specs: list[dict] = []
     for i, li in enumerate(order.get("line_items") or []):
         f = f"line_items[{i}]"
         try:
             qty = int(li.get("quantity"))
         except (TypeError, ValueError) as exc:
             raise ctx.error(f"quantity {li.get('quantity')!r} is not an integer", record, f"{f}.quantity") from exc
-        unit = _money(li, "price", ctx, record)
-        discount = sum(_money(d, "amount", ctx, record) for d in li.get("discount_allocations") or [])
-        vat = sum(_money(t, "price", ctx, record) for t in li.get("tax_lines") or [])
-        rate = _line_rate(li.get("tax_lines") or [], ctx, record, f"{f}.tax_lines")
         product_id = str(li.get("product_id") or "")
         is_gift_card = bool(li.get("gift_card"))
-        common = {
-            "product_id": product_id, "sku": li.get("sku") or "",
-            "category": "" if is_gift_card else categories.get(product_id, ""), "country": country,
-        }
-        rows += _priced_lines(
-            order, li, kind="gift_card" if is_gift_card else "item", line_id=str(li.get("id")),
-            gross_before=unit * qty, discount=discount, vat_total=vat, rate=rate, quantity=float(qty),
-            common=common,
-        )
+        specs.append({
+            "item": li, "kind": "gift_card" if is_gift_card else "item", "line_id": str(li.get("id")),
+            "gross_before": _money(li, "price", ctx, record) * qty, "quantity": float(qty),
+            "taxable": li.get("taxable") is not False and not is_gift_card, "field": f,
+            "common": {"product_id": product_id, "sku": li.get("sku") or "",
+                       "category": "" if is_gift_card else categories.get(product_id, ""), "country": country},
+        })
     for i, sl in enumerate(order.get("shipping_lines") or []):
-        f = f"shipping_lines[{i}]"
-        price = _money(sl, "price", ctx, record)
-        discount = sum(_money(d, "amount", ctx, record) for d in sl.get("discount_allocations") or [])
-        vat = sum(_money(t, "price", ctx, record) for t in sl.get("tax_lines") or [])
-        rate = _line_rate(sl.get("tax_lines") or [], ctx, record, f"{f}.tax_lines")
-        common = {"product_id": "", "sku": "", "category": "", "country": country}
+        specs.append({
+            "item": sl, "kind": "shipping", "line_id": f"shipping:{sl.get('id')}", "quantity": 1.0,
+            "gross_before": _money(sl, "price", ctx, record), "taxable": True, "field": f"shipping_lines[{i}]",
+            "common": {"product_id": "", "sku": "", "category": "", "country": country},
+        })
+    for s in specs:
+        item = s["item"]
+        s["discount"] = sum(_money(d, "amount", ctx, record) for d in item.get("discount_allocations") or [])
+        s["amount"] = s["gross_before"] - s["discount"]
+        s["vat"] = sum(_money(t, "price", ctx, record) for t in item.get("tax_lines") or [])
+        s["rate"] = _line_rate(item.get("tax_lines") or [], ctx, record, f"{s['field']}.tax_lines")
+    if order.get("tax_lines") and not any(s["item"].get("tax_lines") for s in specs):
+        _allocate_order_tax(order, specs, ctx, record)
+    rows: list[dict] = []
+    for s in specs:
         rows += _priced_lines(
-            order, sl, kind="shipping", line_id=f"shipping:{sl.get('id')}", gross_before=price,
-            discount=discount, vat_total=vat, rate=rate, quantity=1.0, common=common,
+            order, s["item"], kind=s["kind"], line_id=s["line_id"], gross_before=s["gross_before"],
+            discount=s["discount"], vat_total=s["vat"], rate=s["rate"], quantity=s["quantity"], common=s["common"],
         )
+    _check_total_tax(order, rows, ctx, record)
     return rows
 
 
