@@ -398,3 +398,11 @@ def state_from_simday(simday: Any, *, timezone: str = "Europe/Paris", currency: 
             next_tt += 1
     state.products = list(products.values())
     return state
+
+
+def void_order(order: dict, at: str) -> dict:
+    """Cancel an order whose payment was only authorised, as Shopify does: the authorisation is
+    voided (``financial_status: voided``), ``cancelled_at`` / ``cancel_reason`` are set and
+    ``updated_at`` moves; no money moved, so no tender transaction exists for it."""
+    order.update({"financial_status": "voided", "cancelled_at": at, "cancel_reason": "customer", "updated_at": at})
+    return order

@@ -255,7 +255,8 @@ def state_from_simday(simday: Any, *, timezone: str = "Europe/Paris", state: Woo
         order = {
             "id": next_id, "parent_id": 0, "number": str(next_id), "status": "completed", "currency": simday.currency,
             "date_created": local, "date_created_gmt": gmt, "date_modified": local, "date_modified_gmt": gmt,
-            "date_paid": local, "date_paid_gmt": gmt, "prices_include_tax": True,
+            "date_paid": local, "date_paid_gmt": gmt, "date_completed": local, "date_completed_gmt": gmt,
+            "prices_include_tax": True,
             "total": _amount(total), "total_tax": _amount(sum(int(li["total_tax"].replace(".", "")) for li in line_items)),
             "billing": {"country": country}, "shipping": {"country": country},
             "payment_method": sim.payments[0].method if sim.payments else "", "payment_method_title": "",
@@ -268,6 +269,22 @@ def state_from_simday(simday: Any, *, timezone: str = "Europe/Paris", state: Woo
         next_id += 1000
     state.products = list(products.values())
     return state
+
+
+def set_status(order: dict, status: str, at: datetime, *, timezone: str = "Europe/Paris") -> dict:
+    """Move an order to ``status`` at ``at`` (aware) as WooCommerce does: every change sets
+    ``date_modified``; the first move to a paid status (``processing``, ``completed``) sets
+    ``date_paid``, ``completed`` sets ``date_completed``; an order cancelled before payment keeps
+    ``date_paid: null``. Dates come in pairs: site time without offset, and GMT."""
+    local = at.astimezone(ZoneInfo(timezone)).replace(tzinfo=None).isoformat(timespec="seconds")
+    gmt = at.astimezone(ZoneInfo("UTC")).replace(tzinfo=None).isoformat(timespec="seconds")
+    order["status"] = status
+    order["date_modified"], order["date_modified_gmt"] = local, gmt
+    if status in ("processing", "completed") and not order.get("date_paid_gmt"):
+        order["date_paid"], order["date_paid_gmt"] = local, gmt
+    if status == "completed":
+        order["date_completed"], order["date_completed_gmt"] = local, gmt
+    return order
 
 
 def percent_key(rate: str) -> str:

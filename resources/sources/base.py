@@ -19,7 +19,7 @@ from core.frames import SourceDay
 from core.periods import SalesPeriod
 from core.tenants import TenantConfig
 from resources.http import VendorApi
-from resources.sources.common import day_errors, refuse_french_day_without_vat
+from resources.sources.common import day_errors, normalise_text, refuse_french_day_without_vat
 
 __all__ = ["ApiSource", "SalesPeriod", "SalesSource", "SourceDay"]
 
@@ -47,6 +47,7 @@ class ApiSource(ABC):
         with day_errors(self.tenant.slug, period.key):
             day = self.read(period)
             if day.complete:
+                normalise_text(day)
                 refuse_french_day_without_vat(day, self.tenant)
             return day
 

@@ -6,6 +6,8 @@
 - :func:`day_errors`: every error raised while fetching a period names the tenant and the day.
 - :func:`waiting_until_settled`: a day is final some time after it ends (late syncs).
 - :func:`merge_days`: the days of a monthly period as one ``SourceDay``.
+- :func:`normalise_text`: every text of a day cleaned once at the source boundary (NFC, no
+  control characters, Pennylane's label length).
 - :func:`vat_of_gross`, :func:`allocate` (a list) and :func:`prorate` (a dict, rounding toward
   zero): exact cent arithmetic; the two splits differ in rounding, so each keeps its callers.
 
@@ -16,6 +18,7 @@ Only helpers whose meaning is the same for every caller live here: each source's
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -130,6 +133,32 @@ def refuse_french_day_without_vat(day: SourceDay, tenant: TenantConfig) -> None:
             f"{len(sold)} sales lines worth {takings} cents carry no VAT at all on a French day: the source "
             "gave no tax (order-level taxes not read, tax fields missing?); nothing is posted",
             tenant=tenant.slug, record=f"{sold['order_id'].nunique()} orders", field_name="vat_cents")
+
+
+# Pennylane's longest accepted label (``label`` maxLength 255 in the Company API v2 spec, ledger
+# entries and their lines): no text read from a source may exceed it.
+TEXT_MAX = 255
+_TEXT_COLUMNS = {"sales_lines": ("order_id", "line_id", "location", "product_id", "sku", "category"),
+                 "payments": ("order_id", "payment_id", "location", "method"),
+                 "closure_totals": ("location", "key")}
+
+
+def clean_text(value: str) -> str:
+    """Text as the books may hold it: Unicode NFC (a decomposed "é" is the one "é"), without control
+    or format characters (NUL, escapes, bidi overrides), at most :data:`TEXT_MAX` characters."""
+    text = unicodedata.normalize("NFC", value)
+    text = "".join(c for c in text if unicodedata.category(c) not in ("Cc", "Cf") or c in "\t")
+    return text.replace("\t", " ")[:TEXT_MAX]
+
+
+def normalise_text(day: SourceDay) -> SourceDay:
+    """Every text a source gave, cleaned once at the boundary (:func:`clean_text`), in place."""
+    for frame_name, columns in _TEXT_COLUMNS.items():
+        frame = getattr(day, frame_name)
+        for column in columns:
+            if len(frame):
+                frame[column] = frame[column].map(clean_text).astype("string")
+    return day
 
 
 def vat_of_gross(gross_cents: int, rate: str) -> int:

@@ -79,9 +79,11 @@ def doc_sale() -> dict:
     }
 
 
-def test_documented_example_sale_parses_with_its_untaxed_service_charge():
+def test_documented_example_sale_books_its_service_charge_as_taxable_revenue_at_the_lines_rate():
     # In the vendor example, net 8.33 + tax 1.67 = 10.00 and the TTC total 11.00 carries the 1.00
-    # service charge, which the 11.00 cash payment pays: the service charge becomes its own line.
+    # service charge, which the 11.00 cash payment pays. A service charge the till adds is a
+    # mandatory price supplement, taxable at the rate of the service (BOFiP 3B1123): 1.00 TTC at
+    # 20 % holds 1.00 × 20/120 = 0.1667 → 0.17 VAT, 0.83 net. Never 0 %.
     day = parse_business_days(
         [(DAY, "45454565682155", {"sales": [doc_sale()], "dataComplete": True,
                                   "nextStartOfDayAsIso8601": "2023-02-15T05:30:00+01:00"})],
@@ -95,7 +97,7 @@ def test_documented_example_sale_parses_with_its_untaxed_service_charge():
          "currency": "GBP", "buyer_vat_id": ""},
         {"order_id": "A65315.17", "line_id": "S65315.33-service", "location": "45454565682155",
          "kind": "service_charge", "product_id": "", "sku": "", "category": "Food", "quantity": 1.0,
-         "net_cents": 100, "vat_rate": "0", "vat_cents": 0, "gross_cents": 100, "country": "FR",
+         "net_cents": 83, "vat_rate": "20", "vat_cents": 17, "gross_cents": 100, "country": "FR",
          "is_refund": False, "currency": "GBP", "buyer_vat_id": ""},
     ]
     assert day.payments.to_dict("records") == [
@@ -244,3 +246,36 @@ def test_a_non_decimal_amount_names_the_field():
         parse_business_days([(DAY, "1", {"sales": [sale], "dataComplete": True})], tenant=tenant())
     assert str(exc.value) == ("[source] tenant bistrot-ls, day 2023-02-14, record "
                               "A65315.17/bc7i2X_CTkeg8qlec66wmg==, field tip: '1,50' is not a decimal amount")
+
+
+def _one_sale_day(sale):
+    return parse_business_days([(DAY, "45454565682155", {"sales": [sale], "dataComplete": True})], tenant=tenant())
+
+
+def test_an_apportioned_service_charge_already_inside_the_taxed_line_stays_there_at_its_rate():
+    # APPORTIONED: the 1.00 charge is inside the line's amounts (net 9.17 + tax 1.83 = 11.00 TTC,
+    # 20 % of 9.17 = 1.834 → 1.83): one line of 11.00 at 20 %, no second line, nothing untaxed.
+    sale = doc_sale()
+    sale["salesLines"][0].update({"serviceChargeType": "APPORTIONED", "totalNetAmountWithoutTax": "9.166667",
+                                  "taxAmount": "1.833333"})
+    sale["salesLines"][0]["taxLines"][0]["taxAmount"] = "1.833333"
+    lines = _one_sale_day(sale).sales_lines
+    assert lines[["kind", "vat_rate", "net_cents", "vat_cents", "gross_cents"]].to_dict("records") == [
+        {"kind": "item", "vat_rate": "20", "net_cents": 917, "vat_cents": 183, "gross_cents": 1100}]
+
+
+def test_a_voluntary_tip_goes_to_the_payment_tip_and_no_revenue_line():
+    # A 2.00 tip on the payment: 13.00 paid, of which 2.00 tip; the lines stay 10.00 + 1.00 service.
+    sale = doc_sale()
+    sale["payments"][0].update({"netAmountWithTax": "11.00", "tip": "2.00"})
+    day = _one_sale_day(sale)
+    assert day.payments[["amount_cents", "tip_cents"]].to_dict("records") == [{"amount_cents": 1300, "tip_cents": 200}]
+    assert int(day.sales_lines["gross_cents"].sum()) == 1100
+
+
+def test_a_service_charge_on_a_line_that_says_no_service_charge_is_a_source_error():
+    sale = doc_sale()
+    sale["salesLines"][0]["serviceChargeType"] = "NO_SERVICE_CHARGE"
+    with pytest.raises(SourceDataError) as err:
+        _one_sale_day(sale)
+    assert err.value.field_name == "serviceCharge" and err.value.record == "A65315.17/S65315.33"

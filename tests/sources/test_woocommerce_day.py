@@ -204,9 +204,9 @@ def test_source_fetches_the_day_with_paging_and_a_429(store, query_string_auth):
     if query_string_auth:
         assert (first.pop("consumer_key"), first.pop("consumer_secret")) == ("ck_live", "cs_live")
     assert first == {"status": "any", "dates_are_gmt": "true", "orderby": "date", "order": "asc",
-                     "after": "2025-06-13T21:59:59", "before": "2025-06-14T22:00:00", "per_page": "1", "page": "1"}
+                     "modified_after": "2025-06-13T21:59:59", "per_page": "1", "page": "1"}
     paths = [p for p, _ in store.requests]
-    # created: 503, 502 (2 pages + the 429 retry); refunds read once; each tax rate once.
+    # modified since the day began: 501, 502, 503, 504; refunds read once; each tax rate once.
     assert paths.count("/wp-json/wc/v3/orders/501/refunds") == 1
     assert sorted(p for p in paths if "/taxes/" in p) == ["/wp-json/wc/v3/taxes/1", "/wp-json/wc/v3/taxes/2"]
     assert paths.count("/wp-json/wc/v3/products") == 3  # 3 products, one per page, one listing

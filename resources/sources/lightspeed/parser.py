@@ -17,7 +17,7 @@ from core.frames import (
     normalize_rate,
 )
 from core.tenants import TenantConfig
-from resources.sources.common import DayContext
+from resources.sources.common import DayContext, vat_of_gross
 
 # Sale types that move money. The others (SPLIT, TRANSFER, UPDATE, RECALL, FLOAT, TRANSITORY,
 # CROSS_BL, VOID, CANCEL) are account-keeping records of the till; they are listed in the notes.
@@ -101,13 +101,22 @@ def parse_sale(sale: dict, *, location: str, country: str, currency: str, ctx: _
         net = ctx.cents(line.get("totalNetAmountWithoutTax") or "0", record, "totalNetAmountWithoutTax")
         vat = ctx.cents(line.get("taxAmount") or "0", record, "taxAmount")
         gross = net + vat
+        rate = _line_rate(line, ctx, record)
+        if rate is None:
+            if vat:
+                raise ctx.error("a taxed line has neither taxRatePercentage nor taxLines", record,
+                                "taxRatePercentage")
+            rate = "0"
         service = 0
+        charge = ctx.cents(line.get("serviceCharge") or "0", record, "serviceCharge")
+        if charge and line.get("serviceChargeType") == "NO_SERVICE_CHARGE":
+            raise ctx.error(f"serviceCharge {line.get('serviceCharge')} on a line whose serviceChargeType is "
+                            "NO_SERVICE_CHARGE", record, "serviceCharge")
         if _tax_included(line) and line.get("totalNetAmountWithTax") not in (None, ""):
             total = ctx.cents(line["totalNetAmountWithTax"], record, "totalNetAmountWithTax")
             residual = total - gross
-            charge = ctx.cents(line.get("serviceCharge") or "0", record, "serviceCharge")
             if charge and residual == charge:
-                service = charge  # untaxed service charge carried in the TTC total (vendor example)
+                service = charge  # carried in the TTC total beside net + tax (the vendor's example)
             elif abs(residual) <= 1:
                 gross, net = total, total - vat  # six-decimal amounts rounded apart: trust the TTC
             else:
@@ -116,12 +125,9 @@ def parse_sale(sale: dict, *, location: str, country: str, currency: str, ctx: _
                     f"{line.get('totalNetAmountWithoutTax')} + taxAmount {line.get('taxAmount')}"
                     + (f" + serviceCharge {line.get('serviceCharge')}" if charge else ""),
                     record, "totalNetAmountWithTax")
-        rate = _line_rate(line, ctx, record)
-        if rate is None:
-            if vat:
-                raise ctx.error("a taxed line has neither taxRatePercentage nor taxLines", record,
-                                "taxRatePercentage")
-            rate = "0"
+        elif charge:
+            raise ctx.error("serviceCharge on a tax-exclusive line: what it includes cannot be told", record,
+                            "serviceCharge")
         if is_refund and gross + service > 0:
             raise ctx.error(f"a REFUND sale has a positive line amount ({gross + service} cents)", record,
                             "totalNetAmountWithTax")
@@ -140,9 +146,13 @@ def parse_sale(sale: dict, *, location: str, country: str, currency: str, ctx: _
         }
         lines.append(row)
         if service:
+            # A service charge the till adds is a mandatory price supplement: taxable revenue at the
+            # rate of the service it is charged on (BOFiP 3B1123), its VAT taken from inside it (the
+            # business is tax-inclusive). Voluntary tips are the payments' ``tip``, booked as tips.
+            service_vat = vat_of_gross(service, rate)
             lines.append({**row, "line_id": f"{line_id}-service", "kind": "service_charge", "sku": "",
-                          "quantity": 1.0, "net_cents": service, "vat_rate": "0", "vat_cents": 0,
-                          "gross_cents": service})
+                          "quantity": 1.0, "net_cents": service - service_vat, "vat_rate": rate,
+                          "vat_cents": service_vat, "gross_cents": service})
     payments: list[dict] = []
     for i, pay in enumerate(sale.get("payments") or []):
         payment_id = str(pay.get("uuid") or pay.get("fiscId") or f"{order_id}-P{i + 1}")

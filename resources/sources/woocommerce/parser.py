@@ -209,12 +209,17 @@ def parse_woocommerce_day(
     default_country: str = "FR",
     refund_orders: Iterable[dict] = (),
     tip_fee_names: Iterable[str] = DEFAULT_TIP_FEE_NAMES,
+    book_on: str = "paid",
 ) -> SourceDay:
     """Pure: WooCommerce payloads → one business day ``[start, end)``.
 
-    ``orders`` are the orders created in the day; ``refund_orders`` other orders whose refunds may
-    fall in the day; ``refunds`` maps order id → ``GET /orders/{id}/refunds``.
+    ``orders`` are the orders that may be booked in the day (modified since it began); an order is
+    booked on the day it was paid (``date_paid_gmt``), or completed (``date_completed_gmt``) when
+    ``book_on`` says so, whatever day it was created; one never paid (cancelled, failed, pending
+    before payment) is never booked. ``refund_orders`` are other orders whose refunds may fall in
+    the day; ``refunds`` maps order id → ``GET /orders/{id}/refunds``.
     """
+    moment_field = {"paid": "date_paid_gmt", "completed": "date_completed_gmt"}[book_on]
     p = WooParser(tenant=tenant, day=day, rates=rates, categories=categories, default_country=default_country,
                   tip_fee_names=tip_fee_names)
     start, end = start.astimezone(UTC), end.astimezone(UTC)
@@ -226,7 +231,9 @@ def parse_woocommerce_day(
         oid = str(order.get("id"))
         by_id[oid] = order
         record = f"order {order.get('number') or oid}"
-        if not start <= _gmt(order.get("date_created_gmt"), p.ctx, record, "date_created_gmt") < end:
+        if not order.get(moment_field):
+            continue  # not paid (or not completed) yet: booked the day it is
+        if not start <= _gmt(order.get(moment_field), p.ctx, record, moment_field) < end:
             continue
         if order.get("status") not in PAID_STATUSES:
             notes.append(f"{record}: status {order.get('status')}, not booked")

@@ -24,6 +24,8 @@ class WooCommerceSettings(SourceSettings):
     per_page: int = Field(default=PER_PAGE, ge=1, le=PER_PAGE)
     # fee lines with these names (tip plugins) are tips, not sales
     tip_fee_names: tuple[str, ...] = DEFAULT_TIP_FEE_NAMES
+    # the day an order is booked: the day it was paid (``date_paid``) or completed (``date_completed``)
+    book_on: Literal["paid", "completed"] = "paid"
 
 
 class WooCommerceConfig(SourceConfig):

@@ -41,6 +41,8 @@ class WooCommerceSource(ApiSource):
         )
         self.settle = timedelta(minutes=settings.settle_minutes)
         self.tip_fee_names = settings.tip_fee_names
+        self.book_on = settings.book_on
+        self.moment_field = f"date_{settings.book_on}_gmt"
         self._clock = clock or (lambda: datetime.now(UTC))
 
 
@@ -50,9 +52,15 @@ class WooCommerceSource(ApiSource):
         waiting = waiting_until_settled(self._clock(), period.end_local, self.settle)
         if waiting is not None:
             return waiting
-        # `after`/`before` are exclusive on WordPress' side: widen by a second, filter exactly here.
-        created = self.client.orders(after=_gmt_param(start - timedelta(seconds=1)), before=_gmt_param(end))
+        # One query finds every order that can touch the day: ``modified_after`` (documented: "limit
+        # response to resources modified after a given ISO8601 compliant date"; with
+        # ``dates_are_gmt=true``, in GMT) the day's start. Paying or completing an order modifies
+        # it, so an order created days earlier and paid today is in it, and so is one created
+        # today; a refund modifies its order too. The parser books each order on its
+        # ``date_paid_gmt`` (or ``date_completed_gmt``) and each refund on its own date. The bound
+        # is exclusive on WordPress' side: widened by a second, filtered exactly by the parser.
         modified = self.client.orders(modified_after=_gmt_param(start - timedelta(seconds=1)))
+        created = [o for o in modified if o.get(self.moment_field)]
         known = {str(o["id"]) for o in created}
         others = [o for o in modified if str(o["id"]) not in known and o.get("refunds")]
         refunds = {str(o["id"]): self.client.refunds(str(o["id"])) for o in [*created, *others] if o.get("refunds")}
@@ -65,9 +73,9 @@ class WooCommerceSource(ApiSource):
         day = parse_woocommerce_day(
             created, refunds, start=start, end=end, rates=rates, categories=categories, tenant=self.tenant.slug,
             day=period.key, default_country=self.tenant.country, refund_orders=others,
-            tip_fee_names=self.tip_fee_names,
+            tip_fee_names=self.tip_fee_names, book_on=self.book_on,
         )
-        day.notes.append(f"{len(created)} orders created, {len(refunds)} orders with refunds read; "
+        day.notes.append(f"{len(modified)} orders modified since the day began, {len(refunds)} orders with refunds read; "
                          f"{self.client.requests_sent} requests, {len(self.client.retries)} retries")
         day.origin = self.client.api_root
         return day
