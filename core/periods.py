@@ -65,12 +65,16 @@ def first_of_next_month(d: date) -> date:
 
 
 class NotAPeriodStart(ValueError):
-    """A monthly tenant's partition key that is not the first day of a month."""
+    """A partition key that starts no period this system posts: a monthly tenant's day that is
+    not the first of a month, or a day before the tenant's ``cutover_date``."""
 
 
 def sales_period(tenant: TenantConfig, key: str) -> SalesPeriod:
     """The business period a partition key stands for, for this tenant."""
     day = date.fromisoformat(key)
+    if tenant.cutover_date is not None and day < tenant.cutover_date:
+        raise NotAPeriodStart(f"tenant {tenant.slug} switched to this integration on {tenant.cutover_date}: "
+                              f"{key} belongs to the previous one and is never posted")
     if tenant.frequency == "monthly":
         if day.day != 1:
             raise NotAPeriodStart(
@@ -83,7 +87,7 @@ def sales_period(tenant: TenantConfig, key: str) -> SalesPeriod:
 def period_keys(tenant: TenantConfig, start: date, end: date) -> list[str]:
     """Partition keys of the tenant's periods that start within ``[start, end]``."""
     keys: list[str] = []
-    day = max(start, tenant.start_date)
+    day = max(start, tenant.first_day)
     if tenant.frequency == "monthly":
         day = day if day.day == 1 else first_of_next_month(day)
         while day <= end:
@@ -104,4 +108,4 @@ def last_complete_period_key(tenant: TenantConfig, today_local: date) -> str | N
         key = (today_local - timedelta(days=1)).replace(day=1)
     else:
         key = today_local - timedelta(days=1)
-    return key.isoformat() if key >= tenant.start_date else None
+    return key.isoformat() if key >= tenant.first_day else None

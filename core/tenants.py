@@ -96,6 +96,9 @@ class PennylaneConfig(_Strict):
     journal_code: str = "VT"
     journal_label: str = "Ventes"
     create_missing_accounts: bool = True
+    # Journals another tool also posts into on purpose: the "already posted by another tool"
+    # check (resources/pennylane/journal_guard.py) does not look at them.
+    shared_journals: list[str] = Field(default_factory=list)
 
     @field_validator("journal_code")
     @classmethod
@@ -198,6 +201,9 @@ class TenantConfig(_Strict):
     currency: str = "EUR"
     country: str = "FR"
     start_date: date
+    # Switching from another integration: nothing dated before it is ever posted, even by a
+    # backfill from start_date (the previous tool posted those days).
+    cutover_date: date | None = None
     frequency: Literal["daily", "monthly"] = "daily"
     source: SourceConfig
     pennylane: PennylaneConfig
@@ -236,9 +242,21 @@ class TenantConfig(_Strict):
             raise ValueError("currency must be an ISO 4217 code")
         return v
 
+    @model_validator(mode="after")
+    def _cutover_starts_a_period(self) -> TenantConfig:
+        if self.cutover_date is not None and self.frequency == "monthly" and self.cutover_date.day != 1:
+            raise ValueError(f"cutover_date {self.cutover_date} must be the first of a month for a monthly tenant "
+                             "(a month's entry cannot be split between two integrations)")
+        return self
+
     @property
     def active(self) -> bool:
         return self.status == "active"
+
+    @property
+    def first_day(self) -> date:
+        """The first day this system may post: ``start_date``, or ``cutover_date`` if later."""
+        return max(self.start_date, self.cutover_date or self.start_date)
 
     @property
     def siren(self) -> str:

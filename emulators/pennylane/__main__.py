@@ -18,8 +18,8 @@ def main(argv: list[str] | None = None) -> int:
     serve = sub.add_parser("serve", help="run the emulator (uvicorn) on 127.0.0.1")
     serve.add_argument("--db", required=True, type=Path)
     serve.add_argument("--port", type=int, default=8765)
-    serve.add_argument("--company", action="append", default=[], metavar="TOKEN=Name",
-                       help="register a company for a bearer token (repeatable)")
+    serve.add_argument("--company", action="append", default=[], metavar="TOKEN=Name[=SIREN]",
+                       help="register a company for a bearer token, with its SIREN (the reg_no GET /me answers; repeatable)")
     serve.add_argument("--spec", type=Path, default=None, help="validate every request against this OpenAPI spec")
     serve.add_argument("--no-rate-limit", action="store_true")
     summ = sub.add_parser("summary", help="print what each company received (read-only)")
@@ -36,8 +36,10 @@ def main(argv: list[str] | None = None) -> int:
         for item in args.company:
             token, _, name = item.partition("=")
             if not token or not name:
-                parser.error(f"--company expects TOKEN=Name, got {item!r}")
-            app.store.register_company(token, name)
+                parser.error(f"--company expects TOKEN=Name[=SIREN], got {item!r}")
+            head, _, siren = name.rpartition("=")
+            name, reg_no = (head, siren) if head and siren.isdigit() and len(siren) == 9 else (name, None)
+            app.store.register_company(token, name, reg_no)
         uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", lifespan="off")
         return 0
 

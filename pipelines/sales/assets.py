@@ -303,7 +303,7 @@ def pennylane_entries(context: dg.AssetExecutionContext, warehouse: WarehouseRes
         if d.status != StepStatus.TODO:
             continue
         with classified(d, wh):
-            client = pennylane.client_for(d.tenant)
+            client = pennylane.client_for(d.tenant, wh)
             outcome = steps.post_journal(d.tenant, d.period, wh, client)
             d.status, d.metadata = StepStatus.DONE, posting_metadata(outcome)
     if len(days) == 1:

@@ -56,10 +56,11 @@ def pennylane_documents(context: dg.AssetExecutionContext, warehouse: WarehouseR
     reason = _disabled(tenant)
     if reason:
         return dg.MaterializeResult(metadata={"skipped": reason})
-    store = StockStore(warehouse.get())
+    wh = warehouse.get()
+    store = StockStore(wh)
     # "Import now" with a full re-list (UI launch tag or `pennylane-sync stock import-now --full`).
     full = context.run.tags.get("pennylane-sync/full") == "true"
-    report = StockSync(tenant, pennylane.client_for(tenant), store).run(full=full)
+    report = StockSync(tenant, pennylane.client_for(tenant, wh), store).run(full=full)
     frame = store.documents_frame(tenant.slug, day)
     return dg.MaterializeResult(metadata={
         "skipped": report.skipped or "",

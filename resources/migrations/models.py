@@ -6,12 +6,13 @@ imported here (and get its migration, see README "Warehouse schema and migration
 from __future__ import annotations
 
 import resources.alerts
+import resources.pennylane.cache
 import resources.posting
 import resources.sources.toporder.activation
 import resources.stock.tables
 from resources.warehouse import METADATA
 
-TABLE_MODULES = (resources.alerts, resources.posting, resources.sources.toporder.activation,
-                 resources.stock.tables)
+TABLE_MODULES = (resources.alerts, resources.pennylane.cache, resources.posting,
+                 resources.sources.toporder.activation, resources.stock.tables)
 
 __all__ = ["METADATA", "TABLE_MODULES"]

@@ -19,14 +19,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import date
 from typing import Any
 
 import httpx
 
-from core.accounting.pcg import label_for
-from core.errors import MappingError
 from core.tenants import DEFAULT_PENNYLANE_URL
 from resources.http import (
     HeaderToken,
@@ -37,6 +35,8 @@ from resources.http import (
     json_of,
     limiter_for,
 )
+from resources.pennylane.cache import PennylaneCache
+from resources.pennylane.company import ExpectedCompany
 from resources.pennylane.errors import (
     HINTS,
     PENNYLANE_ERROR_TYPES,
@@ -44,6 +44,8 @@ from resources.pennylane.errors import (
     PennylaneDataError,
     refusal,
 )
+from resources.pennylane.journal_guard import JournalGuard
+from resources.pennylane.lookups import CompanyLookups
 
 RATE_LIMIT_REQUESTS = 25
 RATE_LIMIT_WINDOW = 5.0
@@ -59,8 +61,10 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()[:16]
 
 
-class PennylaneClient(VendorApi):
-    """One company (one token). Thread-safe for reads; caches journals and ledger accounts."""
+class PennylaneClient(CompanyLookups, VendorApi):
+    """One company (one token). Thread-safe for reads. Journal and ledger-account ids and the
+    company check: :mod:`resources.pennylane.lookups` (``expected``: the tenant's company, checked
+    before the first write; ``cache``: the warehouse's shared answers)."""
 
     def __init__(
         self,
@@ -73,6 +77,10 @@ class PennylaneClient(VendorApi):
         rate_limit: tuple[int, float] = (RATE_LIMIT_REQUESTS, RATE_LIMIT_WINDOW),
         limiter: SlidingWindowLimiter | None = None,
         transport: httpx.BaseTransport | None = None,
+        expected: ExpectedCompany | None = None,
+        cache: PennylaneCache | None = None,
+        today: Callable[[], date] | None = None,
+        guard: JournalGuard | None = None,
     ):
         self.tenant = tenant
         requests, window = rate_limit
@@ -82,9 +90,8 @@ class PennylaneClient(VendorApi):
             "Pennylane", base_url.rstrip("/") + "/", tenant=tenant, auth=HeaderToken(token), policy=retry_policy,
             limiter=self.limiter, hints=HINTS, types=PENNYLANE_ERROR_TYPES, timeout=timeout, transport=transport,
         )
-        self._journals: dict[str, int] = {}
-        self._accounts: dict[str, int] = {}
-        self._cache_lock = threading.Lock()
+        self._init_lookups(token_hash(token), expected, cache, today)
+        self.guard = guard
 
     @property
     def retry_policy(self) -> RetryPolicy:
@@ -102,6 +109,7 @@ class PennylaneClient(VendorApi):
     def _write(self, method: str, path: str, *, json_body: Any = None, files: Any = None, data: Any = None,
                what: str) -> Any:
         """Send a non-idempotent write; it is sent again only when it certainly was not processed."""
+        self.before_write()
         what = f"Pennylane {what}"
         request = self.api.http.build_request(method, path.lstrip("/"), json=json_body, files=files, data=data)
         response = self.api.send(request, what=what, idempotent=False)
@@ -145,31 +153,6 @@ class PennylaneClient(VendorApi):
         return self._write("POST", "journals", json_body={"code": code, "label": label},
                            what=f"create journal {code}")
 
-    def journal_id(self, code: str, label: str, create: bool = True) -> int:
-        """The id of journal ``code`` (cached per client); created when missing and allowed."""
-        with self._cache_lock:
-            if code in self._journals:
-                return self._journals[code]
-        for attempt in range(3):
-            found = {j["code"]: j["id"] for j in self.list_journals()}
-            with self._cache_lock:
-                self._journals.update(found)
-            if code in found:
-                return found[code]
-            if not create:
-                raise MappingError(f"journal {code} does not exist in Pennylane and creating journals is off",
-                                   tenant=self.tenant)
-            try:
-                created = self.create_journal(code, label)
-            except (PennylaneAmbiguousWriteError, PennylaneDataError):
-                if attempt == 2:
-                    raise
-                continue  # maybe created (or created meanwhile): list again; codes are unique
-            with self._cache_lock:
-                self._journals[code] = created["id"]
-            return created["id"]
-        raise MappingError(f"journal {code} could not be found or created", tenant=self.tenant)
-
     # ----------------------------------------------------------- ledger accounts
     def list_ledger_accounts(self, numbers: list[str] | None = None) -> list[dict[str, Any]]:
         if numbers is None:
@@ -188,46 +171,20 @@ class PennylaneClient(VendorApi):
         return self._write("POST", "ledger_accounts", json_body={"number": number, "label": label},
                            what=f"create ledger account {number}")
 
-    def ledger_account_ids(self, numbers: list[str], create_missing: bool) -> dict[str, int]:
-        """number → Pennylane id for every number (cached). Missing accounts are created with
-        their PCG label when ``create_missing``, else a MappingError names them all."""
-        wanted = sorted(set(numbers))
-        with self._cache_lock:
-            missing = [n for n in wanted if n not in self._accounts]
-        if missing:
-            found = {a["number"]: a["id"] for a in self.list_ledger_accounts(missing)}
-            with self._cache_lock:
-                self._accounts.update(found)
-            absent = [n for n in missing if n not in found]
-            if absent and not create_missing:
-                raise MappingError(
-                    f"ledger account(s) {', '.join(absent)} do not exist in Pennylane and creating missing "
-                    f"accounts is off for this tenant: create them in Pennylane or map to existing accounts",
-                    tenant=self.tenant, details={"missing_accounts": absent},
-                )
-            for number in absent:
-                try:
-                    label = label_for(number)
-                except ValueError as exc:
-                    raise MappingError(f"cannot create ledger account {number}: {exc}", tenant=self.tenant) from exc
-                try:
-                    created = self.create_ledger_account(number, label)
-                    acc_id = created["id"]
-                except (PennylaneAmbiguousWriteError, PennylaneDataError):
-                    # Maybe stored, or created meanwhile: numbers are unique, so look it up.
-                    again = {a["number"]: a["id"] for a in self.list_ledger_accounts([number])}
-                    if number not in again:
-                        raise
-                    acc_id = again[number]
-                with self._cache_lock:
-                    self._accounts[number] = acc_id
-        with self._cache_lock:
-            return {n: self._accounts[n] for n in wanted}
-
     # ------------------------------------------------------------ ledger entries
+    def _before_entry(self, payload: dict[str, Any]) -> None:
+        """The company check, then the cutover date and the other-tool check (``guard``)."""
+        self.before_write()
+        if self.guard is not None:
+            codes = {v: k for k, v in self._journals.items()}
+            self.guard.before_entry(payload, codes.get(payload.get("journal_id")), lambda flt: self.paginate(
+                "ledger_entries", filters=flt, what="list the journal's ledger entries"))
+
     def create_ledger_entry(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self._write("POST", "ledger_entries", json_body=payload,
-                           what=f"create ledger entry {payload.get('piece_number') or payload.get('label')}")
+        self._before_entry(payload)
+        what = f"create ledger entry {payload.get('piece_number') or payload.get('label')}"
+        return self.with_fresh_ids(payload, lambda body: self._write("POST", "ledger_entries", json_body=body,
+                                                                     what=what))
 
     def get_ledger_entry(self, entry_id: int) -> dict[str, Any]:
         return self._read("GET", f"ledger_entries/{int(entry_id)}", what=f"get ledger entry {entry_id}")
@@ -246,8 +203,9 @@ class PennylaneClient(VendorApi):
                                   what=f"list lines of ledger entry {entry_id}"))
 
     def update_ledger_entry(self, entry_id: int, payload: dict[str, Any]) -> dict[str, Any]:
-        return self._write("PUT", f"ledger_entries/{int(entry_id)}", json_body=payload,
-                           what=f"update ledger entry {entry_id}")
+        self._before_entry(payload)
+        return self.with_fresh_ids(payload, lambda body: self._write(
+            "PUT", f"ledger_entries/{int(entry_id)}", json_body=body, what=f"update ledger entry {entry_id}"))
 
     # The Company API v2 spec has no DELETE /ledger_entries/{id}: entries are replaced in place
     # (PUT with ledger_entry_lines create/update/delete), so no delete_ledger_entry here.

@@ -6,8 +6,12 @@ import dagster as dg
 from pydantic import PrivateAttr
 
 from core.tenants import TenantConfig
+from resources.pennylane.cache import PennylaneCache
 from resources.pennylane.client import PennylaneClient, token_hash
+from resources.pennylane.company import ExpectedCompany
+from resources.pennylane.journal_guard import JournalGuard
 from resources.settings import secret
+from resources.warehouse import Warehouse
 
 
 class PennylaneResource(dg.ConfigurableResource):
@@ -15,8 +19,11 @@ class PennylaneResource(dg.ConfigurableResource):
 
     Base URL: ``base_url_override`` if set (the local deployment sets it from
     ``PENNYLANE_BASE_URL``, see ``pipelines/definitions.py``), else the tenant's
-    ``pennylane.base_url``. Clients are kept for the life of the resource so
-    that journal and account look-ups happen once per run.
+    ``pennylane.base_url``. Clients are kept for the life of the resource (one
+    run). Every client checks, before its first write, that its token opens the tenant's company
+    with the scopes it needs, and refuses entries before the tenant's cutover date or into a day
+    another tool posted. Given the run's ``warehouse``, the company check and the journal and
+    account ids are shared through it by every run and pod (one ``/me`` per token per day).
     """
 
     base_url_override: str | None = None
@@ -27,12 +34,14 @@ class PennylaneResource(dg.ConfigurableResource):
     def base_url_for(self, tenant: TenantConfig) -> str:
         return self.base_url_override or tenant.pennylane.base_url
 
-    def client_for(self, tenant: TenantConfig) -> PennylaneClient:
+    def client_for(self, tenant: TenantConfig, warehouse: Warehouse | None = None) -> PennylaneClient:
         token = secret(tenant.pennylane.token_env, tenant=tenant.slug, what="Pennylane token")
         base = self.base_url_for(tenant)
-        key = f"{tenant.slug}|{token_hash(token)}|{base}"
+        key = f"{tenant.slug}|{token_hash(token)}|{base}|{warehouse.url if warehouse else ''}"
         client = self._clients.get(key)
         if client is None:
-            client = self._clients[key] = PennylaneClient(token, base, tenant=tenant.slug,
-                                                          timeout=self.timeout_seconds)
+            client = self._clients[key] = PennylaneClient(
+                token, base, tenant=tenant.slug, timeout=self.timeout_seconds, expected=ExpectedCompany.of(tenant),
+                cache=PennylaneCache(warehouse) if warehouse is not None else None,
+                guard=JournalGuard.of(tenant, warehouse))
         return client

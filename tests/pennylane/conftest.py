@@ -35,9 +35,10 @@ class Emu:
     def base_url(self) -> str:
         return self.server.url + "/api/external/v2"
 
-    def company(self, name: str = "Acme SAS", token: str | None = None) -> str:
+    def company(self, name: str = "Acme SAS", token: str | None = None, reg_no: str | None = None) -> str:
         token = token or f"tok-{uuid.uuid4().hex}"
-        httpx.post(f"{self.url}/_emulator/companies", json={"token": token, "name": name}).raise_for_status()
+        httpx.post(f"{self.url}/_emulator/companies",
+                   json={"token": token, "name": name, "reg_no": reg_no}).raise_for_status()
         self.tokens.append(token)
         return token
 

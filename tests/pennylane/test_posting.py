@@ -134,11 +134,11 @@ def test_unbalanced_draft_is_refused_before_any_request(emu, tmp_path):
 def test_tenant_entries_only_go_to_the_tenants_company(emu, tmp_path, monkeypatch):
     from resources.pennylane import PennylaneNotFoundError, PennylaneResource
 
-    tok_a = emu.company("Boulangerie Martin")
-    tok_b = emu.company("Café du Port")
+    ta, tb = tenant("boulangerie-martin", "PL_TOKEN_A", 0), tenant("cafe-du-port", "PL_TOKEN_B", 1)
+    tok_a = emu.company("Boulangerie Martin", reg_no=ta.siren)
+    tok_b = emu.company("Café du Port", reg_no=tb.siren)
     monkeypatch.setenv("PL_TOKEN_A", tok_a)
     monkeypatch.setenv("PL_TOKEN_B", tok_b)
-    ta, tb = tenant("boulangerie-martin", "PL_TOKEN_A", 0), tenant("cafe-du-port", "PL_TOKEN_B", 1)
     wh = warehouse(tmp_path)
     res = PennylaneResource(base_url_override=emu.base_url)
     ca, cb = res.client_for(ta), res.client_for(tb)
