@@ -45,6 +45,7 @@ BENCHES = [
         ("429 responses (target 0)", r"429 responses: (\d+)", ""),
         ("unchanged re-run of 10 entries", r"unchanged re-run of 10 entries: (\d+) requests", "requests"),
     ]),
+    Bench("pennylane_requests", ["--days", "30"], ["--days", "10"]),
     Bench("stock_sync", [], [], module=False, patterns=[
         ("document → level changed (median)", r"median (\d+) ms, max", "ms"),
         ("document → level changed (max)", r"max (\d+) ms over", "ms"),

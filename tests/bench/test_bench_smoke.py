@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from bench import large_day, mapping_throughput
+from bench import large_day, mapping_throughput, pennylane_requests
 
 FIGURE = re.compile(r"^FIGURE (\w+) \| ([^|]+?) \| ([-\d,.]+)(?: ([^|]*?))? \|", re.MULTILINE)
 
@@ -61,3 +61,13 @@ def test_the_vectorised_large_day_keeps_the_frames_invariants():
     plat = lines[(lines["sku"] == "PLAT-JOUR") & (lines["quantity"] == 1.0)].iloc[0]
     assert (int(plat["gross_cents"]), int(plat["vat_cents"])) == (1450, 132)
     large_day.check_invariants(day)
+
+
+def test_daily_runs_post_each_entry_in_one_request_besides_the_two_checks(capsys):
+    assert pennylane_requests.main(["--days", "3"]) == 0
+    figs = figures(capsys.readouterr().out)
+
+    assert figs["posting requests per entry, 3 daily runs"] == (1.0, "requests")
+    assert figs["company check per daily run (GET /me)"] == (1.0, "requests")
+    assert figs["other-tool check per daily run (journal read)"] == (1.0, "requests")
+    assert figs["unchanged re-run of a posted day"] == (0.0, "requests")
