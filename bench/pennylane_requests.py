@@ -59,7 +59,6 @@ def run(days: int = 30) -> Figures:
     token = "bench-requests"
     app.store.register_company(token, tenant.name, reg_no=tenant.siren)
     wh = Warehouse(f"sqlite:///{work / 'warehouse.db'}")
-    wh.create_all()
 
     def daily_run(srv_url: str, day: date, i: int) -> dict[str, int]:
         before = dict(app.stats["by_operation"])

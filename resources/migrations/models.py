@@ -8,11 +8,12 @@ from __future__ import annotations
 import resources.alerts
 import resources.pennylane.cache
 import resources.posting
+import resources.rate_budget
 import resources.sources.toporder.activation
 import resources.stock.tables
 from resources.warehouse import METADATA
 
-TABLE_MODULES = (resources.alerts, resources.pennylane.cache, resources.posting,
+TABLE_MODULES = (resources.alerts, resources.pennylane.cache, resources.posting, resources.rate_budget,
                  resources.sources.toporder.activation, resources.stock.tables)
 
 __all__ = ["METADATA", "TABLE_MODULES"]

@@ -7,9 +7,16 @@ from pydantic import PrivateAttr
 
 from core.tenants import TenantConfig
 from resources.pennylane.cache import PennylaneCache
-from resources.pennylane.client import PennylaneClient, token_hash
+from resources.pennylane.client import (
+    RATE_LIMIT_MARGIN,
+    RATE_LIMIT_REQUESTS,
+    RATE_LIMIT_WINDOW,
+    PennylaneClient,
+    token_hash,
+)
 from resources.pennylane.company import ExpectedCompany
 from resources.pennylane.journal_guard import JournalGuard
+from resources.rate_budget import shared_limiter
 from resources.settings import secret
 from resources.warehouse import Warehouse
 
@@ -23,7 +30,9 @@ class PennylaneResource(dg.ConfigurableResource):
     run). Every client checks, before its first write, that its token opens the tenant's company
     with the scopes it needs, and refuses entries before the tenant's cutover date or into a day
     another tool posted. Given the run's ``warehouse``, the company check and the journal and
-    account ids are shared through it by every run and pod (one ``/me`` per token per day).
+    account ids are shared through it by every run and pod (one ``/me`` per token per day), and
+    so is the token's rate budget (25 requests / 5 s for all of them together:
+    :mod:`resources.rate_budget`).
     """
 
     base_url_override: str | None = None
@@ -40,8 +49,10 @@ class PennylaneResource(dg.ConfigurableResource):
         key = f"{tenant.slug}|{token_hash(token)}|{base}|{warehouse.url if warehouse else ''}"
         client = self._clients.get(key)
         if client is None:
+            limiter = None if warehouse is None else shared_limiter(
+                warehouse, "pennylane", token_hash(token), RATE_LIMIT_REQUESTS, RATE_LIMIT_WINDOW + RATE_LIMIT_MARGIN)
             client = self._clients[key] = PennylaneClient(
                 token, base, tenant=tenant.slug, timeout=self.timeout_seconds, expected=ExpectedCompany.of(tenant),
                 cache=PennylaneCache(warehouse) if warehouse is not None else None,
-                guard=JournalGuard.of(tenant, warehouse))
+                guard=JournalGuard.of(tenant, warehouse), limiter=limiter)
         return client

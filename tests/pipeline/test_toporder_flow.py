@@ -40,7 +40,6 @@ def bakery(world, till, tmp_path, monkeypatch):
     monkeypatch.setenv("TOPORDER_INBOX_DIR", str(tmp_path / "inbox"))
     token = "tok-bakery"
     monkeypatch.setenv("PL_TOKEN_BAKERY", token)
-    world.pennylane.store.register_company(token, "Boulangerie SAS", reg_no="512345679")
     import yaml
 
     from tests.pipeline.tenant_files import tenant_doc
@@ -50,6 +49,7 @@ def bakery(world, till, tmp_path, monkeypatch):
                      source={"type": "toporder", "settings": {"callback_url": till[0]}},
                      pennylane={"base_url": world.pennylane_url + "/api/external/v2", "token_env": "PL_TOKEN_BAKERY"})
     doc["source"].pop("base_url"), doc["source"].pop("credentials")
+    world.pennylane.store.register_company(token, "Boulangerie SAS", reg_no=doc["siret"][:9])  # its own company
     (world.registry_dir / "bakery.yaml").write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
     tenant = get_tenant("bakery", world.registry_dir)
     act = activate(world.warehouse, tenant, activated_on=date(2026, 11, 10))

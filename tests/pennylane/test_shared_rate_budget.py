@@ -1,0 +1,38 @@
+"""One rate budget per Pennylane token shared by every process (issue 12, B10): two real
+processes on one token, against the emulator's real limit (25 requests / 5 s), get no 429 and
+together use at least 90 % of the limit."""
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from emulators.pennylane import create_app
+from emulators.server import serve
+from resources.warehouse import Warehouse
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_two_processes_on_one_token_share_the_limit_without_a_429(tmp_path):
+    wh = Warehouse(f"sqlite:///{tmp_path / 'warehouse.db'}")
+    app = create_app(tmp_path / "pennylane.db")  # the real limit: 25 requests / 5 s per token
+    token = "tok-shared"
+    app.store.register_company(token, "Shared SAS")
+    with serve(app) as srv:
+        start = time.time() + 4.0  # both processes imported and waiting
+        end = start + 11.0
+        procs = [subprocess.Popen([sys.executable, "-m", "tests.pennylane.rate_worker", srv.url + "/api/external/v2",
+                                   token, wh.url, str(start), str(end)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+                 for _ in range(2)]
+        outs = [json.loads(p.communicate(timeout=60)[0].strip().splitlines()[-1]) for p in procs]
+        assert all(p.returncode == 0 for p in procs)
+        throttled = app.stats["throttled"]
+
+    assert throttled == 0
+    assert all(o["retries"] == [] for o in outs)
+    assert all(len(o["sent"]) > 10 for o in outs)  # both processes got a share
+    sent = sorted(t for o in outs for t in o["sent"])
+    rate = (len(sent) - 25) / (sent[-1] - sent[0])  # the first 25 go at once, then the limit's pace
+    assert rate >= 0.9 * 25 / 5, f"{rate:.2f} requests/s together, {len(sent)} requests"
