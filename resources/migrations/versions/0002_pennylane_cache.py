@@ -17,8 +17,14 @@ branch_labels = None
 depends_on = None
 
 
+def _create_absent(name: str, *items: sa.SchemaItem) -> None:
+    """Create the table unless a database made by the former ``create_all`` already has it."""
+    if not sa.inspect(op.get_bind()).has_table(name):
+        op.create_table(name, *items)
+
+
 def upgrade() -> None:
-    op.create_table(
+    _create_absent(
         "pennylane_me",
         sa.Column("account", sa.String(length=300), nullable=False),
         sa.Column("checked_on", sa.Date(), nullable=False),
@@ -27,7 +33,7 @@ def upgrade() -> None:
         sa.Column("checked_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("account", "checked_on"),
     )
-    op.create_table(
+    _create_absent(
         "pennylane_ids",
         sa.Column("company", sa.String(length=300), nullable=False),
         sa.Column("kind", sa.String(length=16), nullable=False),
