@@ -41,10 +41,10 @@ _POSTING_LOG = sa.table("posting_log", sa.column("tenant"), sa.column("pennylane
 ListEntries = Callable[[list[dict[str, Any]]], Iterator[dict[str, Any]]]
 
 
-def posted_ids(warehouse: Warehouse, tenant: str) -> set[int]:
-    """The Pennylane ids of the entries this system posted for ``tenant``."""
+def posted_ids(warehouse: Warehouse, tenant: str, candidates: set[int]) -> set[int]:
+    """Those of the ``candidates`` (Pennylane entry ids) this system posted for ``tenant``."""
     query = sa.select(_POSTING_LOG.c.pennylane_id).where(_POSTING_LOG.c.tenant == tenant,
-                                                         _POSTING_LOG.c.pennylane_id.is_not(None))
+                                                         _POSTING_LOG.c.pennylane_id.in_(sorted(candidates)))
     with warehouse.engine.connect() as conn:
         return {int(i) for i in conn.execute(query).scalars()}
 
@@ -56,14 +56,15 @@ class JournalGuard:
     tenant: str
     cutover: date | None
     shared_journals: frozenset[str]
-    ours: Callable[[], set[int]] = set
+    ours: Callable[[set[int]], set[int]] = lambda _ids: set()  # which of these ids we posted
     _seen: dict[int, tuple[date, list[dict[str, Any]]]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
     def of(cls, tenant: TenantConfig, warehouse: Warehouse | None) -> JournalGuard:
         return cls(tenant.slug, tenant.cutover_date, frozenset(tenant.pennylane.shared_journals),
-                   (lambda: posted_ids(warehouse, tenant.slug)) if warehouse is not None else set)
+                   (lambda ids: posted_ids(warehouse, tenant.slug, ids)) if warehouse is not None
+                   else (lambda _ids: set()))
 
     def before_entry(self, payload: dict[str, Any], journal_code: str | None, list_entries: ListEntries) -> None:
         """Raise unless an entry ``payload`` (a create or replace body) may be written."""
@@ -77,11 +78,11 @@ class JournalGuard:
                 tenant=self.tenant, day=day.isoformat(), field_name="cutover_date")
         if journal_code in self.shared_journals or "journal_id" not in payload:
             return
-        mine = self.ours()
-        for entry in self._entries(int(payload["journal_id"]), day, list_entries):
-            if entry.get("date") != day.isoformat() or int(entry["id"]) in mine:
-                continue
-            if OUR_PIECE_NUMBER.match(str(entry.get("piece_number") or "")):
+        others = [e for e in self._entries(int(payload["journal_id"]), day, list_entries)
+                  if e.get("date") == day.isoformat() and not OUR_PIECE_NUMBER.match(str(e.get("piece_number") or ""))]
+        mine = self.ours({int(e["id"]) for e in others}) if others else set()
+        for entry in others:
+            if int(entry["id"]) in mine:
                 continue
             raise MappingError(
                 f"already posted by another tool: entry {entry['id']}, {entry.get('label')!r} (piece "

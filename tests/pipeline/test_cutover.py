@@ -120,7 +120,7 @@ def test_only_foreign_piece_numbers_outside_the_posting_log_count_as_another_too
     entries = [{"id": 101, "date": "2026-11-20", "label": "ours, logged", "piece_number": "X"},
                {"id": 102, "date": "2026-11-20", "label": "ours, crash before logging", "piece_number": "S20261120-3f9a0c1b"},
                {"id": 103, "date": "2026-11-21", "label": "another day", "piece_number": "Z-1"}]
-    guard = JournalGuard("bistro", None, frozenset(), lambda: mine)
+    guard = JournalGuard("bistro", None, frozenset(), lambda ids: mine & ids)
     calls = []
 
     def list_entries(filters):
