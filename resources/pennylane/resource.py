@@ -7,18 +7,22 @@ from pydantic import PrivateAttr
 
 from core.tenants import TenantConfig
 from resources.pennylane.cache import PennylaneCache
-from resources.pennylane.client import (
-    RATE_LIMIT_MARGIN,
-    RATE_LIMIT_REQUESTS,
-    RATE_LIMIT_WINDOW,
-    PennylaneClient,
-    token_hash,
-)
+from resources.pennylane.client import RATE_LIMIT_REQUESTS, RATE_LIMIT_WINDOW, PennylaneClient, token_hash
 from resources.pennylane.company import ExpectedCompany
 from resources.pennylane.journal_guard import JournalGuard
-from resources.rate_budget import shared_limiter
+from resources.rate_budget import WarehouseLimiter, shared_limiter
 from resources.settings import secret
 from resources.warehouse import Warehouse
+
+# The shared budget counts a slot from its answer (never earlier than Pennylane received it), so it
+# needs no margin for the send-to-receipt delay; 0.05 s covers clock skew between pods (NTP).
+SHARED_MARGIN = 0.05
+
+
+def shared_budget(warehouse: Warehouse, token: str) -> WarehouseLimiter:
+    """The token's 25 requests / 5 s shared through ``warehouse`` by every run and pod."""
+    return shared_limiter(warehouse, "pennylane", token_hash(token), RATE_LIMIT_REQUESTS,
+                          RATE_LIMIT_WINDOW + SHARED_MARGIN)
 
 
 class PennylaneResource(dg.ConfigurableResource):
@@ -49,8 +53,7 @@ class PennylaneResource(dg.ConfigurableResource):
         key = f"{tenant.slug}|{token_hash(token)}|{base}|{warehouse.url if warehouse else ''}"
         client = self._clients.get(key)
         if client is None:
-            limiter = None if warehouse is None else shared_limiter(
-                warehouse, "pennylane", token_hash(token), RATE_LIMIT_REQUESTS, RATE_LIMIT_WINDOW + RATE_LIMIT_MARGIN)
+            limiter = None if warehouse is None else shared_budget(warehouse, token)
             client = self._clients[key] = PennylaneClient(
                 token, base, tenant=tenant.slug, timeout=self.timeout_seconds, expected=ExpectedCompany.of(tenant),
                 cache=PennylaneCache(warehouse) if warehouse is not None else None,
