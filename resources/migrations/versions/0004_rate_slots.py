@@ -1,8 +1,8 @@
 """One rate budget per credential shared by every run and pod: ``rate_slots`` (one row per
 request in flight or answered less than a window ago), see ``resources/rate_budget.py``.
 
-Revision ID: 0003_rate_slots
-Revises: 0002_pennylane_cache
+Revision ID: 0004_rate_slots
+Revises: 0003_pennylane_cache
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_rate_slots"
-down_revision = "0002_pennylane_cache"
+revision = "0004_rate_slots"
+down_revision = "0003_pennylane_cache"
 branch_labels = None
 depends_on = None
 

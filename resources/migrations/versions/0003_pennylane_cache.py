@@ -2,8 +2,8 @@
 (``pennylane_me``) and journal / ledger-account ids per company (``pennylane_ids``), see
 ``resources/pennylane/cache.py``.
 
-Revision ID: 0002_pennylane_cache
-Revises: 0001_baseline
+Revision ID: 0003_pennylane_cache
+Revises: 0002_sales_lines_buyer_vat_id
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002_pennylane_cache"
-down_revision = "0001_baseline"
+revision = "0003_pennylane_cache"
+down_revision = "0002_sales_lines_buyer_vat_id"
 branch_labels = None
 depends_on = None
 
